@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * spider/driver.h - the driver ABI: everything a cloud driver author needs.
+ *
+ * A driver is a shared object in the driver directory.  It exports exactly
+ * one symbol, SP_DRIVER_ENTRY ("sp_driver_entry"), a function returning a
+ * pointer to a static, constant sp_driver table.  The daemon dlopen()s the
+ * file with RTLD_NOW | RTLD_LOCAL, resolves that symbol, checks
+ * abi_version and size before touching anything else, and never unloads
+ * the driver while it runs.
+ *
+ * Resource data crosses the ABI as jansson values (json_t) in the shapes of
+ * the Spider REST reference (RegionZoneInfo, ImageInfo, VMSpecInfo, ...).
+ * Ownership rule for every method: a json_t written to a ret_ parameter is
+ * a new reference owned by the caller; arguments are borrowed.  ret_
+ * parameters are written only on success.
+ *
+ * Every method returns 0 on success or -1 on failure, in which case it has
+ * filled *err with one of the SP_ERR_* codes and a message that names the
+ * subject in quotes.  Drivers never produce the "not supported" error
+ * themselves: a NULL method or a NULL table means "unsupported", and the
+ * daemon answers 501 naming the driver and the operation.
+ *
+ * Threading: open() and close() are called once per session; every other
+ * method may be called from many threads at once on the same session.
+ */
+#ifndef SPIDER_DRIVER_H
+#define SPIDER_DRIVER_H
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bumped on any incompatible change to the structures below. */
+#define SP_DRIVER_ABI_VERSION 1u
+#define SP_DRIVER_ENTRY "sp_driver_entry"
+
+#if defined(__GNUC__)
+#define SP_DRIVER_EXPORT __attribute__((visibility("default")))
+#else
+#define SP_DRIVER_EXPORT
+#endif
+
+/* Error domain shared by drivers and the daemon.  The REST edge maps each
+ * code to one HTTP status; nothing else does. */
+typedef enum sp_errcode {
+	SP_ERR_NONE = 0,
+	SP_ERR_INVALID,     /* 400: bad input */
+	SP_ERR_AUTH,        /* 401: the cloud refused our credentials */
+	SP_ERR_FORBIDDEN,   /* 403: the cloud refused the operation */
+	SP_ERR_NOT_FOUND,   /* 404: no such object */
+	SP_ERR_CONFLICT,    /* 409: duplicate, busy, or wrong state */
+	SP_ERR_TOO_LARGE,   /* 413: request or response over its cap */
+	SP_ERR_UNSUPPORTED, /* 501: the driver lacks the operation */
+	SP_ERR_CLOUD,       /* 502: the cloud answered with an error */
+	SP_ERR_UNAVAILABLE, /* 503: our own store or service is down */
+	SP_ERR_TIMEOUT,     /* 504: the cloud did not answer in time */
+	SP_ERR_INTERNAL,    /* 500: our own fault (out of memory, bug) */
+} sp_errcode;
+
+#define SP_ERROR_MESSAGE_MAX 1024
+
+typedef struct sp_error {
+	sp_errcode code;
+	char message[SP_ERROR_MESSAGE_MAX];
+} sp_error;
+
+/* Fill *err (if not NULL).  Always returns -1 so a method can end with
+ * "return sp_error_set(err, ...);". */
+static inline int __attribute__((format(printf, 3, 4)))
+sp_error_set(sp_error *err, sp_errcode code, const char *fmt, ...)
+{
+	if (err) {
+		va_list ap;
+
+		err->code = code;
+		va_start(ap, fmt);
+		vsnprintf(err->message, sizeof(err->message), fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+typedef struct sp_kv {
+	const char *key;
+	const char *value;
+} sp_kv;
+
+/* Services the daemon lends to a driver. */
+typedef struct sp_host {
+	unsigned abi_version;
+	/*
+	 * Record one call to the cloud's own API in the call history.  The
+	 * daemon already records every driver method; a driver that makes
+	 * several cloud calls per method records each of them here.
+	 * resource_type is one of the call-history types ("VM", "VPC/SUBNET",
+	 * ...); error is NULL or "" on success.  Thread-safe.
+	 */
+	void (*call_record)(void *host_ctx, const char *resource_type,
+			    const char *resource_name, const char *cloud_api,
+			    double elapsed_seconds, const char *error);
+} sp_host;
+
+/* What a driver is told when a session opens.  All borrowed, valid only
+ * during open(): a driver copies what it keeps. */
+typedef struct sp_conn_info {
+	const char *connection_name;
+	const char *provider;        /* upper-case, e.g. "MOCK" */
+	const sp_kv *credential;     /* canonical keys, decrypted */
+	size_t credential_count;
+	const sp_kv *region;         /* "Region", "Zone", and extra keys */
+	size_t region_count;
+	const char *state_dir;       /* private, writable, already exists */
+} sp_conn_info;
+
+/* A driver-defined connection session. */
+typedef struct sp_session sp_session;
+
+/* Capability flags reported by GET /spider/driver/capability. */
+enum {
+	SP_CAP_ZONE_BASED_CONTROL = 1u << 0,
+	SP_CAP_VPC_CIDR = 1u << 1,
+	SP_CAP_EMULATED_VPC = 1u << 2,
+	SP_CAP_SINGLE_VPC = 1u << 3,
+};
+
+/* Regions and zones: RegionZoneInfo objects. */
+typedef struct sp_regionzone_ops {
+	size_t size; /* sizeof(sp_regionzone_ops) as the driver was built */
+	int (*list)(sp_session *s, json_t **ret_array, sp_error *err);
+	int (*get)(sp_session *s, const char *name, json_t **ret_info,
+		   sp_error *err);
+	/* The cloud's own region and zone documents, unmodified. */
+	int (*list_org_region)(sp_session *s, json_t **ret_raw, sp_error *err);
+	int (*list_org_zone)(sp_session *s, json_t **ret_raw, sp_error *err);
+} sp_regionzone_ops;
+
+/* Public images: ImageInfo objects. */
+typedef struct sp_image_ops {
+	size_t size;
+	int (*list)(sp_session *s, json_t **ret_array, sp_error *err);
+	int (*get)(sp_session *s, const char *name, json_t **ret_info,
+		   sp_error *err);
+} sp_image_ops;
+
+/* VM specs: VMSpecInfo objects; "org" variants return the raw document. */
+typedef struct sp_spec_ops {
+	size_t size;
+	int (*list)(sp_session *s, json_t **ret_array, sp_error *err);
+	int (*get)(sp_session *s, const char *name, json_t **ret_info,
+		   sp_error *err);
+	int (*list_org)(sp_session *s, json_t **ret_raw, sp_error *err);
+	int (*get_org)(sp_session *s, const char *name, json_t **ret_raw,
+		       sp_error *err);
+} sp_spec_ops;
+
+/* Prices.  filter is a borrowed array of {"Key","Value"} (may be NULL). */
+typedef struct sp_price_ops {
+	size_t size;
+	int (*list_product_family)(sp_session *s, const char *region,
+				   json_t **ret_array, sp_error *err);
+	int (*get_price_info)(sp_session *s, const char *product_family,
+			      const char *region, json_t *filter,
+			      json_t **ret_cloud_price, sp_error *err);
+} sp_price_ops;
+
+typedef struct sp_driver {
+	const char *name;       /* short plugin name, e.g. "mock" */
+	unsigned abi_version;   /* SP_DRIVER_ABI_VERSION */
+	size_t size;            /* sizeof(sp_driver) as the driver was built */
+	const char *provider;   /* the ProviderName it serves, e.g. "MOCK" */
+	const char *version;    /* the driver's own version string */
+	unsigned capabilities;  /* SP_CAP_* */
+
+	/* Open a session for one connection config; required. */
+	int (*open)(const sp_host *host, void *host_ctx,
+		    const sp_conn_info *info, sp_session **ret_session,
+		    sp_error *err);
+	/* Release a session; accepts NULL; required. */
+	void (*close)(sp_session *s);
+	/* Ask the cloud whether the credential and region work (optional). */
+	int (*check)(sp_session *s, sp_error *err);
+
+	const sp_regionzone_ops *regionzone;
+	const sp_image_ops *image;
+	const sp_spec_ops *spec;
+	const sp_price_ops *price;
+} sp_driver;
+
+/* The one symbol a driver exports. */
+typedef const sp_driver *(*sp_driver_entry_fn)(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SPIDER_DRIVER_H */

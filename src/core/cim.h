@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * core/cim.h - the Cloud Info Manager: drivers, credentials, regions and
+ * connection configs, validated and stored.
+ *
+ * Every _put takes the request body (borrowed), validates it, stores it
+ * (replacing an object of the same name), and returns the document the API
+ * shows (new reference).  Secrets never appear in a returned document.
+ * Every change invalidates the open-connection cache.
+ */
+#ifndef SP_CORE_CIM_H
+#define SP_CORE_CIM_H
+
+#include "core/core.h"
+
+#define SP_HIDDEN "Hidden for security."
+
+int sp_cim_put(sp_core *core, sp_cim_kind kind, const json_t *body,
+	       json_t **ret_doc, sp_error *err);
+/* SP_ERR_NOT_FOUND "<name>: does not exist!" when missing. */
+int sp_cim_get(sp_core *core, sp_cim_kind kind, const char *name,
+	       json_t **ret_doc, sp_error *err);
+/* provider NULL or "" lists all; it is trimmed and upper-cased. */
+int sp_cim_list(sp_core *core, sp_cim_kind kind, const char *provider,
+		json_t **ret_array, sp_error *err);
+int sp_cim_count(sp_core *core, sp_cim_kind kind, const char *provider,
+		 size_t *ret, sp_error *err);
+/* Deleting a missing object succeeds; one still used fails (409). */
+int sp_cim_delete(sp_core *core, sp_cim_kind kind, const char *name,
+		  sp_error *err);
+
+#endif

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * core/core.h - the daemon's state, shared by every request handler.
+ */
+#ifndef SP_CORE_CORE_H
+#define SP_CORE_CORE_H
+
+#include <pthread.h>
+
+#include "core/hiscall.h"
+#include "core/plugin.h"
+#include "store/store.h"
+#include "util/crypto.h"
+
+typedef struct sp_conn_cache sp_conn_cache;
+
+typedef struct sp_core {
+	sp_store *store;
+	sp_plugins *plugins;
+	sp_hiscall *hiscall;
+	sp_conn_cache *conns;
+	sp_key key;           /* seals credentials at rest */
+	char *data_dir;
+	char *state_dir;      /* <data-dir>/drivers: drivers' own state */
+} sp_core;
+
+#endif

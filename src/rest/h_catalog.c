@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The cloud catalogue of a connection: regions and zones, images, specs,
+ * prices, and the driver's capabilities. */
+#include "core/conn.h"
+#include "rest/rest.h"
+#include "util/json.h"
+
+/* Acquire the request's connection. */
+static int open_conn(sp_req *req, sp_conn **ret, sp_error *err)
+{
+	const char *name;
+
+	if (sp_req_connection(req, &name, err) < 0)
+		return -1;
+	return sp_conn_acquire(req->core, name, ret, err);
+}
+
+/* Wrap a driver result: {"key": value} (takes value). */
+static int wrap(json_t *value, const char *key, json_t **ret, sp_error *err)
+{
+	if (!value)
+		return sp_error_set(err, SP_ERR_INTERNAL, "driver returned nothing");
+	*ret = json_pack("{s:o}", key, value);
+	return *ret ? 0 : sp_error_oom(err);
+}
+
+/* A driver list must be an array; anything else is the driver's bug. */
+static int wrap_list(json_t *value, const char *key, json_t **ret, sp_error *err)
+{
+	if (!json_is_array(value)) {
+		json_decref(value);
+		return sp_error_set(err, SP_ERR_INTERNAL, "driver returned a non-array list");
+	}
+	return wrap(value, key, ret, err);
+}
+
+static int h_regionzone_list(sp_req *req, json_t **ret, sp_error *err)
+{
+	_cleanup_conn_ sp_conn *c = NULL;
+	json_t *v = NULL;
+
+	if (open_conn(req, &c, err) < 0 ||
+	    SP_DRIVER_CALL(c, regionzone, list, "REGIONZONE", "", "ListRegionZone()", err, &v) < 0)
+		return -1;
+	return wrap_list(v, "regionzone", ret, err);
+}
+
+static int h_regionzone_get(sp_req *req, json_t **ret, sp_error *err)
+{
+	_cleanup_conn_ sp_conn *c = NULL;
+	const char *name = sp_req_param(req, "Name");
+
+	if (open_conn(req, &c, err) < 0 ||
+	    SP_DRIVER_CALL(c, regionzone, get, "REGIONZONE", name, "GetRegionZone()", err, name, ret) < 0)
+		return -1;
+	return 0;
+}
+
+static int h_orgregion(sp_req *req, json_t **ret, sp_error *err)
+{
+	_cleanup_conn_ sp_conn *c = NULL;
+	json_t *v = NULL;
+
+	if (open_conn(req, &c, err) < 0 ||
+	    SP_DRIVER_CALL(c, regionzone, list_org_region, "REGIONZONE", "", "ListOrgRegion()", err, &v) < 0)
+		return -1;
+	return wrap(v, "RegionInfo", ret, err);
+}
+
+static int h_orgzone(sp_req *req, json_t **ret, sp_error *err)
+{
+	_cleanup_conn_ sp_conn *c = NULL;
+	json_t *v = NULL;
+
+	if (open_conn(req, &c, err) < 0 ||
+	    SP_DRIVER_CALL(c, regionzone, list_org_zone, "REGIONZONE", "", "ListOrgZone()", err, &v) < 0)
+		return -1;
+	return wrap(v, "ZoneInfo", ret, err);
+}
+
+static int h_image_list(sp_req *req, json_t **ret, sp_error *err)
+{
+	_cleanup_conn_ sp_conn *c = NULL;
+	json_t *v = NULL;
+
+	if (open_conn(req, &c, err) < 0 ||
+	    SP_DRIVER_CALL(c, image, list, "VMIMAGE", "", "ListImage()", err, &v) < 0)
+		return -1;
+	return wrap_list(v, "image", ret, err);
+}
+
+static int h_image_get(sp_req *req, json_t **ret, sp_error *err)
+{
+	_cleanup_conn_ sp_conn *c = NULL;
+	const char *name = sp_req_param(req, "Name");
+
+	if (open_conn(req, &c, err) < 0 ||
+	    SP_DRIVER_CALL(c, image, get, "VMIMAGE", name, "GetImage()", err, name, ret) < 0)
+		return -1;
+	return 0;
+}
+
+static int h_spec_list(sp_req *req, json_t **ret, sp_error *err)
+{
+	_cleanup_conn_ sp_conn *c = NULL;
+	json_t *v = NULL;
+
+	if (open_conn(req, &c, err) < 0 ||
+	    SP_DRIVER_CALL(c, spec, list, "VMSPEC", "", "ListVMSpec()", err, &v) < 0)
+		return -1;
+	return wrap_list(v, "vmspec", ret, err);
+}
+
+static int h_spec_get(sp_req *req, json_t **ret, sp_error *err)
+{
+	_cleanup_conn_ sp_conn *c = NULL;
+	const char *name = sp_req_param(req, "Name");
+
+	if (open_conn(req, &c, err) < 0 ||
+	    SP_DRIVER_CALL(c, spec, get, "VMSPEC", name, "GetVMSpec()", err, name, ret) < 0)
+		return -1;
+	return 0;
+}
+
+static int h_orgspec_list(sp_req *req, json_t **ret, sp_error *err)
+{
+	_cleanup_conn_ sp_conn *c = NULL;
+	json_t *v = NULL;
+
+	if (open_conn(req, &c, err) < 0 ||
+	    SP_DRIVER_CALL(c, spec, list_org, "VMSPEC", "", "ListOrgVMSpec()", err, &v) < 0)
+		return -1;
+	return wrap(v, "vmspec", ret, err);
+}
+
+static int h_orgspec_get(sp_req *req, json_t **ret, sp_error *err)
+{
+	_cleanup_conn_ sp_conn *c = NULL;
+	const char *name = sp_req_param(req, "Name");
+	json_t *v = NULL;
+
+	if (open_conn(req, &c, err) < 0 ||
+	    SP_DRIVER_CALL(c, spec, get_org, "VMSPEC", name, "GetOrgVMSpec()", err, name, &v) < 0)
+		return -1;
+	return wrap(v, "VMSpecInfo", ret, err);
+}
+
+static int h_productfamily(sp_req *req, json_t **ret, sp_error *err)
+{
+	_cleanup_conn_ sp_conn *c = NULL;
+	const char *region = sp_req_param(req, "RegionName");
+	json_t *v = NULL;
+
+	if (open_conn(req, &c, err) < 0 ||
+	    SP_DRIVER_CALL(c, price, list_product_family, "PRICEINFO", region,
+			   "ListProductFamily()", err, region, &v) < 0)
+		return -1;
+	return wrap_list(v, "productfamily", ret, err);
+}
+
+/* Keep only VMSpecName in ProductInfo (the "simple" form). */
+static void price_simplify(json_t *price)
+{
+	size_t i;
+	json_t *item;
+
+	json_array_foreach(sp_json_get(price, "PriceList"), i, item) {
+		json_t *pi = sp_json_get(item, "ProductInfo");
+		json_t *name = json_incref(sp_json_get(pi, "VMSpecName"));
+
+		if (!pi)
+			continue;
+		json_object_clear(pi);
+		json_object_set_new(pi, "VMSpecName", name ? name : json_string(""));
+	}
+}
+
+static int h_priceinfo(sp_req *req, json_t **ret, sp_error *err)
+{
+	_cleanup_conn_ sp_conn *c = NULL;
+	const char *region = sp_req_param(req, "RegionName");
+	const char *family = NULL;
+	const json_t *filter;
+	json_t *v = NULL;
+
+	if (sp_req_string(req, "ProductFamily", false, &family, err) < 0 ||
+	    sp_json_array(req->body, "FilterList", &filter, err) < 0 ||
+	    open_conn(req, &c, err) < 0 ||
+	    SP_DRIVER_CALL(c, price, get_price_info, "PRICEINFO", region,
+			   "GetPriceInfo()", err, family ? family : "compute",
+			   region, (json_t *)filter, &v) < 0)
+		return -1;
+	for (size_t i = 0; i < req->n_query; i++)
+		if (strcasecmp(req->query[i].name, "simple") == 0)
+			price_simplify(v);
+	*ret = v;
+	return 0;
+}
+
+static int h_capability(sp_req *req, json_t **ret, sp_error *err)
+{
+	static const char *const unsupported[] = {
+		"VPCHandler", "SecurityHandler", "KeyPairHandler", "VMHandler",
+		"DiskHandler", "MyImageHandler", "NLBHandler", "ClusterHandler",
+		"FileSystemHandler", "QuotaInfoHandler", "RDBMSHandler",
+		"DBSpecHandler", "RDBMSMySQLHandler", "RDBMSMariaDBHandler",
+		"RDBMSPostgreSQLHandler", "PublicIPHandler", "NICHandler",
+		"TagHandler",
+	};
+	_cleanup_conn_ sp_conn *c = NULL;
+	_cleanup_json_ json_t *o = NULL;
+	const sp_driver *d;
+
+	if (open_conn(req, &c, err) < 0)
+		return -1;
+	d = c->plugin->driver;
+	o = json_pack("{s:b,s:b,s:b,s:b,s:b,s:[],s:b,s:b,s:b}",
+		      "ZoneBasedControl", !!(d->capabilities & SP_CAP_ZONE_BASED_CONTROL),
+		      "RegionZoneHandler", d->regionzone != NULL,
+		      "PriceInfoHandler", d->price != NULL,
+		      "ImageHandler", d->image != NULL,
+		      "VMSpecHandler", d->spec != NULL,
+		      "TagSupportResourceType",
+		      "VPC_CIDR", !!(d->capabilities & SP_CAP_VPC_CIDR),
+		      "EMULATED_VPC", !!(d->capabilities & SP_CAP_EMULATED_VPC),
+		      "SINGLE_VPC", !!(d->capabilities & SP_CAP_SINGLE_VPC));
+	if (!o)
+		return sp_error_oom(err);
+	for (size_t i = 0; i < ELEMENTSOF(unsupported); i++)
+		if (json_object_set_new(o, unsupported[i], json_false()) < 0)
+			return sp_error_oom(err);
+	*ret = TAKE_PTR(o);
+	return 0;
+}
+
+const sp_route sp_routes_catalog[] = {
+	{ "GET", "/spider/driver/capability", h_capability, false },
+	{ "GET", "/spider/regionzone", h_regionzone_list, false },
+	{ "GET", "/spider/regionzone/:Name", h_regionzone_get, false },
+	{ "GET", "/spider/orgregion", h_orgregion, false },
+	{ "GET", "/spider/orgzone", h_orgzone, false },
+	{ "GET", "/spider/vmimage", h_image_list, false },
+	{ "GET", "/spider/vmimage/:Name", h_image_get, false },
+	{ "GET", "/spider/vmspec", h_spec_list, false },
+	{ "GET", "/spider/vmspec/:Name", h_spec_get, false },
+	{ "GET", "/spider/vmorgspec", h_orgspec_list, false },
+	{ "GET", "/spider/vmorgspec/:Name", h_orgspec_get, false },
+	{ "GET", "/spider/productfamily/:RegionName", h_productfamily, false },
+	{ "GET", "/spider/priceinfo/vm/:RegionName", h_priceinfo, false },
+	{ "POST", "/spider/priceinfo/vm/:RegionName", h_priceinfo, false },
+	{ NULL, NULL, NULL, false },
+};

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * rest/rest.h - the HTTP edge: requests, routes, and the one place where
+ * errors become status codes.
+ */
+#ifndef SP_REST_H
+#define SP_REST_H
+
+#include "core/auth.h"
+#include "core/core.h"
+
+#define SP_PATH_SEGS_MAX 16
+#define SP_QUERY_MAX 32
+
+typedef struct sp_param {
+	const char *name;
+	char *value;
+} sp_param;
+
+typedef struct sp_req {
+	sp_core *core;
+	struct MHD_Connection *mhd;
+	const char *method;
+	json_t *body;                      /* NULL when absent */
+	sp_param params[SP_PATH_SEGS_MAX];  /* ":Name" values, decoded */
+	size_t n_params;
+	sp_param query[SP_QUERY_MAX];      /* decoded */
+	size_t n_query;
+	/* A handler that answers in plain text sets this (malloc'd). */
+	char *text;
+} sp_req;
+
+/* Success: 0 and *ret (new reference).  Failure: -1 and *err. */
+typedef int (*sp_handler)(sp_req *req, json_t **ret, sp_error *err);
+
+typedef struct sp_route {
+	const char *method;
+	const char *pattern;   /* "/spider/driver/:DriverName" */
+	sp_handler handler;
+	bool public;           /* no login needed */
+} sp_route;
+
+/* Path parameter by name (NULL when absent). */
+const char *sp_req_param(const sp_req *req, const char *name);
+/* Query value by key, case-insensitively (NULL when absent). */
+const char *sp_req_query(const sp_req *req, const char *key);
+/* ConnectionName from the body, else the query; required. */
+int sp_req_connection(const sp_req *req, const char **ret, sp_error *err);
+/* A string from the body, else the query; NULL when absent. */
+int sp_req_string(const sp_req *req, const char *key, bool required,
+		  const char **ret, sp_error *err);
+
+/* Route tables of each family, NULL-terminated by a NULL pattern. */
+extern const sp_route sp_routes_server[];
+extern const sp_route sp_routes_cim[];
+extern const sp_route sp_routes_catalog[];
+extern const sp_route sp_routes_hiscall[];
+
+/* Match method+path against the tables.  On a match, fills req->params
+ * (decoding the segments of path in place) and returns the route; with no
+ * route for the path, *ret_status is 404, for the path but not the method,
+ * 405.  Exposed for the unit tests. */
+const sp_route *sp_router_match(const char *method, char *path, sp_req *req,
+				unsigned *ret_status);
+
+/* Map an error code to its HTTP status and "code" text. */
+unsigned sp_http_status(sp_errcode code);
+const char *sp_http_code_name(sp_errcode code);
+/* {"message": ..., "code": ...} */
+json_t *sp_error_json(const sp_error *err);
+
+/* Wrappers of the reference: {"Result":"true"}, {"count":n}. */
+json_t *sp_json_result_true(void);
+json_t *sp_json_count(size_t n);
+
+typedef struct sp_server sp_server;
+
+typedef struct sp_server_config {
+	const char *listen;      /* "ip:port", §1 rules */
+	size_t max_body;
+	unsigned max_connections;
+} sp_server_config;
+
+int sp_server_start(sp_core *core, sp_auth *auth, const sp_server_config *cfg,
+		    sp_server **ret, sp_error *err);
+/* The URL the server listens on, e.g. "http://127.0.0.1:1024". */
+const char *sp_server_url(const sp_server *s);
+/* Stop accepting, wait up to grace_s for requests in flight, stop. */
+void sp_server_stop(sp_server *s, double grace_s);
+
+#endif

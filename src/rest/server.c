@@ -1,0 +1,404 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * rest/server.c - libmicrohttpd glue.
+ *
+ * One thread per connection: a long cloud call on one connection never
+ * holds up another, and reads never queue behind writes.  The body is
+ * collected up to its cap, the route is matched, the login checked, the
+ * handler run, and its result or error turned into a response here only.
+ */
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <time.h>
+
+#include "rest/rest.h"
+#include "util/json.h"
+#include "util/log.h"
+
+#define THREAD_STACK (1024 * 1024)
+#define IDLE_TIMEOUT_S 120
+
+struct sp_server {
+	struct MHD_Daemon *mhd;
+	sp_core *core;
+	sp_auth *auth;
+	size_t max_body;
+	char url[64];
+	atomic_uint inflight;
+	atomic_bool stopping;
+};
+
+typedef struct req_state {
+	char *body;
+	size_t len, cap;
+	bool too_large;
+	bool answered;
+} req_state;
+
+/* Paths are split and decoded by the router, segment by segment, so an
+ * encoded '/' stays inside its segment (image IDs may contain one). */
+static size_t unescape_none(void *cls, struct MHD_Connection *c, char *s)
+{
+	return strlen(s);
+}
+
+static enum MHD_Result add_query(void *cls, enum MHD_ValueKind kind,
+				 const char *key, const char *value)
+{
+	sp_req *req = cls;
+	char *k, *v;
+
+	if (req->n_query == SP_QUERY_MAX)
+		return MHD_NO;
+	k = strdup(key);
+	v = strdup(value ? value : "");
+	if (!k || !v || sp_percent_decode(k, true) < 0 ||
+	    sp_percent_decode(v, true) < 0) {
+		free(k);
+		free(v);
+		return MHD_YES;
+	}
+	req->query[req->n_query].name = k;
+	req->query[req->n_query].value = v;
+	req->n_query++;
+	return MHD_YES;
+}
+
+static void req_clear(sp_req *req)
+{
+	for (size_t i = 0; i < req->n_query; i++) {
+		free((char *)req->query[i].name);
+		free(req->query[i].value);
+	}
+	json_decref(req->body);
+	free(req->text);
+}
+
+static enum MHD_Result send_text(sp_server *s, struct MHD_Connection *c,
+				 unsigned status, char *text,
+				 const char *content_type, bool challenge)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+		strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	enum MHD_Result ret;
+
+	if (!r) {
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+	MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
+	if (challenge)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+					"Basic realm=\"spider\", charset=\"UTF-8\"");
+	if (atomic_load(&s->stopping))
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result send_json(sp_server *s, struct MHD_Connection *c,
+				 unsigned status, json_t *j, bool challenge)
+{
+	char *text = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+
+	json_decref(j);
+	if (!text)
+		return MHD_NO;
+	return send_text(s, c, status, text, "application/json", challenge);
+}
+
+static enum MHD_Result send_error(sp_server *s, struct MHD_Connection *c,
+				  sp_errcode code, const char *fmt, ...)
+	_printf_(4, 5);
+
+static enum MHD_Result send_error(sp_server *s, struct MHD_Connection *c,
+				  sp_errcode code, const char *fmt, ...)
+{
+	sp_error err = { .code = code };
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err.message, sizeof(err.message), fmt, ap);
+	va_end(ap);
+	return send_json(s, c, sp_http_status(code), sp_error_json(&err),
+			 code == SP_ERR_AUTH);
+}
+
+static enum MHD_Result send_preflight(sp_server *s, struct MHD_Connection *c)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(0, NULL,
+								 MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result ret;
+
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
+	MHD_add_response_header(r, "Access-Control-Allow-Methods",
+				"GET, POST, PUT, DELETE, OPTIONS");
+	MHD_add_response_header(r, "Access-Control-Allow-Headers",
+				"Authorization, Content-Type");
+	MHD_add_response_header(r, "Access-Control-Max-Age", "600");
+	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result dispatch(sp_server *s, struct MHD_Connection *c,
+				const char *url, const char *method,
+				req_state *st)
+{
+	_cleanup_free_ char *path = strdup(url);
+	_cleanup_json_ json_t *out = NULL;
+	const sp_route *route;
+	sp_req req = { .core = s->core, .mhd = c, .method = method };
+	sp_error err = { 0 };
+	unsigned status = 0;
+	enum MHD_Result ret;
+	char *q;
+
+	if (!path)
+		return MHD_NO;
+	q = strchr(path, '?');
+	if (q)
+		*q = '\0';
+	if (strcmp(method, "OPTIONS") == 0)
+		return send_preflight(s, c);
+
+	route = sp_router_match(method, path, &req, &status);
+	if (!(route && route->public) &&
+	    !sp_auth_check(s->auth, MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+								MHD_HTTP_HEADER_AUTHORIZATION)))
+		return send_error(s, c, SP_ERR_AUTH, "Unauthorized");
+	if (!route) {
+		if (status == 405)
+			return send_json(s, c, 405,
+					 json_pack("{s:s,s:s}", "message",
+						   "Method Not Allowed", "code",
+						   "MethodNotAllowed"),
+					 false);
+		return send_json(s, c, 404,
+				 json_pack("{s:s,s:s}", "message", "Not Found",
+					   "code", "NotFound"),
+				 false);
+	}
+	if (st->too_large)
+		return send_error(s, c, SP_ERR_TOO_LARGE,
+				  "request body is larger than the limit of %zu bytes",
+				  s->max_body);
+
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, add_query, &req);
+	if (sp_json_parse_body(st->body, st->len, &req.body, &err) < 0) {
+		req_clear(&req);
+		return send_json(s, c, sp_http_status(err.code), sp_error_json(&err), false);
+	}
+	if (route->handler(&req, &out, &err) < 0) {
+		if (err.code == SP_ERR_NONE)
+			sp_error_set(&err, SP_ERR_INTERNAL, "handler failed without a reason");
+		if (err.code == SP_ERR_INTERNAL)
+			sp_log_error("%s %s: %s", method, url, err.message);
+		ret = send_json(s, c, sp_http_status(err.code), sp_error_json(&err), false);
+	} else if (req.text) {
+		ret = send_text(s, c, 200, TAKE_PTR(req.text),
+				"text/plain; charset=utf-8", false);
+	} else {
+		ret = send_json(s, c, 200, TAKE_PTR(out), false);
+	}
+	req_clear(&req);
+	return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
+				  const char *url, const char *method,
+				  const char *version, const char *upload,
+				  size_t *upload_size, void **con_cls)
+{
+	sp_server *s = cls;
+	req_state *st = *con_cls;
+
+	if (!st) {
+		const char *cl;
+		int64_t n;
+
+		st = calloc(1, sizeof(*st));
+		if (!st)
+			return MHD_NO;
+		*con_cls = st;
+		atomic_fetch_add(&s->inflight, 1);
+		/* Refuse an announced oversized body before reading it. */
+		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						 MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl && (sp_parse_int64(cl, 0, INT64_MAX, &n) < 0 ||
+			   (uint64_t)n > s->max_body)) {
+			st->answered = true;
+			return send_error(s, c, SP_ERR_TOO_LARGE,
+					  "request body is larger than the limit of %zu bytes",
+					  s->max_body);
+		}
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		size_t n = *upload_size;
+
+		*upload_size = 0;
+		if (st->too_large || st->answered)
+			return MHD_YES;
+		if (st->len + n > s->max_body) {
+			st->too_large = true;
+			free(st->body);
+			st->body = NULL;
+			st->len = st->cap = 0;
+			return MHD_YES;
+		}
+		if (st->len + n + 1 > st->cap) {
+			size_t ncap = st->cap ? st->cap : 1024;
+			char *nb;
+
+			while (ncap < st->len + n + 1)
+				ncap *= 2;
+			nb = realloc(st->body, ncap);
+			if (!nb)
+				return MHD_NO;
+			st->body = nb;
+			st->cap = ncap;
+		}
+		memcpy(st->body + st->len, upload, n);
+		st->len += n;
+		st->body[st->len] = '\0';
+		return MHD_YES;
+	}
+	if (st->answered)
+		return MHD_YES;
+	st->answered = true;
+	return dispatch(s, c, url, method, st);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	sp_server *s = cls;
+	req_state *st = *con_cls;
+
+	if (!st)
+		return;
+	free(st->body);
+	free(st);
+	*con_cls = NULL;
+	atomic_fetch_sub(&s->inflight, 1);
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char buf[512];
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	buf[strcspn(buf, "\n")] = '\0';
+	sp_log_debug("http: %s", buf);
+}
+
+/* SERVER_ADDRESS rules: "" -> 127.0.0.1:1024; ":port" -> 127.0.0.1:port;
+ * a loopback host binds that host; any other host binds every interface. */
+static int parse_listen(const char *s, struct sockaddr_in *sa, sp_error *err)
+{
+	char host[256] = "";
+	const char *colon;
+	int64_t port = 1024;
+
+	memset(sa, 0, sizeof(*sa));
+	sa->sin_family = AF_INET;
+	sa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (sp_isempty(s))
+		goto done;
+	colon = strrchr(s, ':');
+	if (!colon || sp_parse_int64(colon + 1, 0, 65535, &port) < 0 ||
+	    (size_t)(colon - s) >= sizeof(host))
+		return sp_error_set(err, SP_ERR_INVALID,
+				    "listen address '%s' must be ip:port (e.g. 127.0.0.1:1024 or :1024)", s);
+	memcpy(host, s, (size_t)(colon - s));
+	if (!*host || strcmp(host, "localhost") == 0)
+		goto done;
+	if (inet_pton(AF_INET, host, &sa->sin_addr) == 1 &&
+	    (ntohl(sa->sin_addr.s_addr) >> 24) == 127)
+		goto done;
+	sa->sin_addr.s_addr = htonl(INADDR_ANY);
+done:
+	sa->sin_port = htons((uint16_t)port);
+	return 0;
+}
+
+int sp_server_start(sp_core *core, sp_auth *auth, const sp_server_config *cfg,
+		    sp_server **ret, sp_error *err)
+{
+	struct sockaddr_in sa;
+	const union MHD_DaemonInfo *info;
+	char ip[INET_ADDRSTRLEN];
+	sp_server *s;
+
+	if (parse_listen(cfg->listen, &sa, err) < 0)
+		return -1;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return sp_error_oom(err);
+	s->core = core;
+	s->auth = auth;
+	s->max_body = cfg->max_body;
+	s->mhd = MHD_start_daemon(
+		MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+			MHD_USE_POLL | MHD_USE_ERROR_LOG | MHD_USE_ITC,
+		0, NULL, NULL, on_request, s,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+		MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections ? cfg->max_connections : 1024u,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S,
+		MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK,
+		MHD_OPTION_UNESCAPE_CALLBACK, unescape_none, NULL,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+		MHD_OPTION_END);
+	if (!s->mhd) {
+		free(s);
+		return sp_error_set(err, SP_ERR_INTERNAL,
+				    "cannot listen on '%s': %s",
+				    cfg->listen ? cfg->listen : "127.0.0.1:1024",
+				    strerror(errno));
+	}
+	info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
+	inet_ntop(AF_INET, &sa.sin_addr, ip, sizeof(ip));
+	snprintf(s->url, sizeof(s->url), "http://%s:%u",
+		 sa.sin_addr.s_addr == htonl(INADDR_ANY) ? "0.0.0.0" : ip,
+		 info ? (unsigned)info->port : ntohs(sa.sin_port));
+	*ret = s;
+	return 0;
+}
+
+const char *sp_server_url(const sp_server *s)
+{
+	return s->url;
+}
+
+void sp_server_stop(sp_server *s, double grace_s)
+{
+	MHD_socket fd;
+	double deadline = sp_now_mono() + grace_s;
+
+	if (!s)
+		return;
+	atomic_store(&s->stopping, true);
+	/* Stop accepting: new connections are refused from here on. */
+	fd = MHD_quiesce_daemon(s->mhd);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+	while (atomic_load(&s->inflight) > 0 && sp_now_mono() < deadline) {
+		struct timespec ts = { 0, 10 * 1000000L };
+
+		nanosleep(&ts, NULL);
+	}
+	if (atomic_load(&s->inflight) > 0)
+		sp_log_warn("stopping with %u requests still in flight after %.0f s",
+			    atomic_load(&s->inflight), grace_s);
+	MHD_stop_daemon(s->mhd);
+	free(s);
+}

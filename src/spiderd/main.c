@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * spiderd - the Spider daemon: the REST API over the driver plugins.
+ */
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include "core/conn.h"
+#include "rest/rest.h"
+#include "util/log.h"
+
+#define MAX_BODY_DEFAULT (1024 * 1024)
+#define MAX_BODY_LIMIT (64 * 1024 * 1024)
+#define GRACE_SECONDS 30.0
+
+typedef struct options {
+	const char *listen;
+	const char *data_dir;
+	const char *driver_dir;
+	const char *log_level;
+	size_t max_body;
+} options;
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: spiderd [OPTION]...\n"
+		"Serve the Spider REST API (base path /spider).\n\n"
+		"  -l, --listen ADDR      listen on ip:port (env SERVER_ADDRESS; default 127.0.0.1:1024;\n"
+		"                         ':port' is 127.0.0.1:port, a non-loopback ip binds all interfaces,\n"
+		"                         port 0 picks a free port)\n"
+		"  -d, --data-dir DIR     where everything the daemon keeps lives (env SPIDER_DATA_DIR)\n"
+		"  -D, --driver-dir DIR   driver plugins (env SPIDER_DRIVER_DIR; default: beside the binary)\n"
+		"      --max-body BYTES   request body cap (env SPIDER_MAX_BODY; default 1048576)\n"
+		"      --log-level LEVEL  error, warn, info or debug (env SPIDER_LOG_LEVEL; default info)\n"
+		"  -h, --help             show this help\n"
+		"  -V, --version          show the version\n\n"
+		"The login comes from SPIDER_USERNAME and SPIDER_PASSWORD (the password in clear or as a\n"
+		"crypt(3) hash, $y$ or $6$); spiderd does not start without one.  Credentials are sealed\n"
+		"under the key in SPIDER_SECRET_KEY (64 hex digits) or <data-dir>/secret.key (created).\n");
+}
+
+static int parse_options(int argc, char **argv, options *o)
+{
+	static const struct option longopts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "data-dir", required_argument, NULL, 'd' },
+		{ "driver-dir", required_argument, NULL, 'D' },
+		{ "max-body", required_argument, NULL, 'b' },
+		{ "log-level", required_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *max_body = getenv("SPIDER_MAX_BODY");
+	int64_t n;
+	int c;
+
+	o->listen = getenv("SERVER_ADDRESS");
+	o->data_dir = getenv("SPIDER_DATA_DIR");
+	o->driver_dir = getenv("SPIDER_DRIVER_DIR");
+	o->log_level = getenv("SPIDER_LOG_LEVEL");
+	while ((c = getopt_long(argc, argv, "l:d:D:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'l': o->listen = optarg; break;
+		case 'd': o->data_dir = optarg; break;
+		case 'D': o->driver_dir = optarg; break;
+		case 'b': max_body = optarg; break;
+		case 'v': o->log_level = optarg; break;
+		case 'h': usage(stdout); exit(0);
+		case 'V': printf("spiderd %s\n", SPIDER_VERSION); exit(0);
+		default: usage(stderr); return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "spiderd: unexpected argument '%s'\n", argv[optind]);
+		return -1;
+	}
+	o->max_body = MAX_BODY_DEFAULT;
+	if (!sp_isempty(max_body)) {
+		if (sp_parse_int64(max_body, 1, MAX_BODY_LIMIT, &n) < 0) {
+			fprintf(stderr, "spiderd: --max-body '%s' must be 1..%d bytes\n",
+				max_body, MAX_BODY_LIMIT);
+			return -1;
+		}
+		o->max_body = (size_t)n;
+	}
+	if (!sp_isempty(o->log_level) && sp_log_set_level(o->log_level) < 0) {
+		fprintf(stderr, "spiderd: unknown log level '%s'\n", o->log_level);
+		return -1;
+	}
+	return 0;
+}
+
+/* The build tree and the install tree both put plugins at
+ * <bindir>/../<libdir>/spider/drivers. */
+static char *default_driver_dir(void)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *dir;
+
+	if (n > 0) {
+		exe[n] = '\0';
+		if (asprintf(&dir, "%s/../%s", dirname(exe), SPIDER_DRIVER_SUBDIR) >= 0)
+			return dir;
+	}
+	return strdup(SPIDER_DRIVER_INSTALL_DIR);
+}
+
+static char *default_data_dir(void)
+{
+	const char *home = getenv("HOME");
+	char *dir;
+
+	if (geteuid() == 0 || sp_isempty(home))
+		return strdup("/var/lib/spider");
+	if (asprintf(&dir, "%s/.local/share/spider", home) < 0)
+		return NULL;
+	return dir;
+}
+
+static int make_dir(const char *path)
+{
+	if (mkdir(path, 0700) < 0 && errno != EEXIST) {
+		sp_log_error("cannot create directory '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int write_url_file(const char *data_dir, const char *url)
+{
+	_cleanup_free_ char *path = NULL, *tmp = NULL;
+	_cleanup_fclose_ FILE *f = NULL;
+
+	if (asprintf(&path, "%s/spiderd.url", data_dir) < 0 ||
+	    asprintf(&tmp, "%s/.spiderd.url.tmp", data_dir) < 0)
+		return -1;
+	f = fopen(tmp, "we");
+	if (!f || fprintf(f, "%s\n", url) < 0 || fflush(f) != 0)
+		return -1;
+	return rename(tmp, path);
+}
+
+int main(int argc, char **argv)
+{
+	options o = { 0 };
+	sp_core core = { 0 };
+	sp_auth *auth = NULL;
+	sp_server *server = NULL;
+	sp_error err = { 0 };
+	_cleanup_free_ char *data_dir = NULL, *driver_dir = NULL;
+	_cleanup_free_ char *db_path = NULL, *key_path = NULL, *log_dir = NULL;
+	sp_server_config scfg;
+	sp_hiscall_config hcfg;
+	sigset_t sigs;
+	double t0 = sp_now_mono();
+	int sig, rc = 1;
+
+	if (parse_options(argc, argv, &o) < 0)
+		return 2;
+
+	/* Signals are taken by sigwait() below; every thread inherits the
+	 * mask, so none of them is interrupted. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (sp_auth_new(getenv("SPIDER_USERNAME"), getenv("SPIDER_PASSWORD"), &auth, &err) < 0) {
+		sp_log_error("%s; refusing to serve without a login", err.message);
+		return 1;
+	}
+
+	data_dir = o.data_dir ? strdup(o.data_dir) : default_data_dir();
+	driver_dir = o.driver_dir ? strdup(o.driver_dir) : default_driver_dir();
+	if (!data_dir || !driver_dir ||
+	    asprintf(&db_path, "%s/spider.db", data_dir) < 0 ||
+	    asprintf(&key_path, "%s/secret.key", data_dir) < 0 ||
+	    asprintf(&log_dir, "%s/log", data_dir) < 0 ||
+	    asprintf(&core.state_dir, "%s/drivers", data_dir) < 0) {
+		sp_log_error("out of memory");
+		goto out;
+	}
+	core.data_dir = data_dir;
+	if (make_dir(data_dir) < 0 || make_dir(core.state_dir) < 0)
+		goto out;
+
+	if (sp_key_load(getenv("SPIDER_SECRET_KEY"), key_path, &core.key, &err) < 0 ||
+	    sp_store_sqlite_open(db_path, &core.store, &err) < 0 ||
+	    sp_plugins_load(driver_dir, &core.plugins, &err) < 0) {
+		sp_log_error("%s", err.message);
+		goto out;
+	}
+	hcfg = (sp_hiscall_config){
+		.log_dir = log_dir,
+		.file_max_bytes = 20 * 1024 * 1024,
+		.file_keep = 10,
+		.keep_rows = 100000,
+		.queue_max = 65536,
+	};
+	if (sp_hiscall_open(core.store, &hcfg, &core.hiscall, &err) < 0) {
+		sp_log_error("%s", err.message);
+		goto out;
+	}
+	if (sp_conn_cache_new(&core.conns) < 0) {
+		sp_log_error("out of memory");
+		goto out;
+	}
+
+	scfg = (sp_server_config){ .listen = o.listen, .max_body = o.max_body };
+	if (sp_server_start(&core, auth, &scfg, &server, &err) < 0) {
+		sp_log_error("%s", err.message);
+		goto out;
+	}
+	if (write_url_file(data_dir, sp_server_url(server)) < 0)
+		sp_log_warn("cannot write '%s/spiderd.url': %s", data_dir, strerror(errno));
+	sp_log_info("data in '%s', drivers from '%s', ready in %.1f ms", data_dir,
+		    driver_dir, (sp_now_mono() - t0) * 1000);
+	printf("spiderd: ready on %s\n", sp_server_url(server));
+	fflush(stdout);
+
+	if (sigwait(&sigs, &sig) != 0)
+		sig = SIGTERM;
+	sp_log_info("%s received; finishing requests in flight", strsignal(sig));
+	sp_server_stop(server, GRACE_SECONDS);
+	server = NULL;
+	rc = 0;
+out:
+	sp_server_stop(server, 0);
+	sp_hiscall_close(core.hiscall);
+	sp_conn_cache_free(core.conns);
+	sp_plugins_free(core.plugins);
+	sp_store_close(core.store);
+	sp_auth_free(auth);
+	explicit_bzero(&core.key, sizeof(core.key));
+	free(core.state_dir);
+	if (rc == 0)
+		sp_log_info("stopped");
+	return rc;
+}

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * store/store.h - the metadata store interface.
+ *
+ * Handlers and the core talk to a sp_store only through these calls; a
+ * backend (SQLite today, PostgreSQL later) fills a sp_store_ops table.
+ * Every call is thread-safe.  Reads never wait for writes.
+ *
+ * Rows returned through ret_ parameters belong to the caller and are freed
+ * with sp_cim_row_free() / sp_cim_rows_free() / sp_hiscall_recs_free().
+ * Errors are reported in *err: SP_ERR_NOT_FOUND for a missing row,
+ * SP_ERR_CONFLICT for a row still referenced, SP_ERR_INVALID for a missing
+ * reference, SP_ERR_UNAVAILABLE when the database cannot be reached.
+ */
+#ifndef SP_STORE_H
+#define SP_STORE_H
+
+#include "util/common.h"
+
+/* The four connection-setup objects (Cloud Info Manager). */
+typedef enum sp_cim_kind {
+	SP_CIM_DRIVER,
+	SP_CIM_CREDENTIAL,
+	SP_CIM_REGION,
+	SP_CIM_CONNECTION,
+	SP_CIM_KIND_COUNT,
+} sp_cim_kind;
+
+/* One CIM object.  doc is the public JSON document (as the API shows it);
+ * secret is the sealed secret part, or NULL.  A connection row names the
+ * driver, credential and region it uses in refs[] (indexed by kind). */
+typedef struct sp_cim_row {
+	char *name;
+	char *provider;
+	char *doc;
+	char *secret;
+	char *refs[SP_CIM_CONNECTION];
+	int64_t updated_ms;
+} sp_cim_row;
+
+void sp_cim_row_free(sp_cim_row *row);
+void sp_cim_rows_free(sp_cim_row **rows, size_t n);
+static inline void sp_cim_row_freep(sp_cim_row **row)
+{
+	sp_cim_row_free(*row);
+}
+static inline void sp_cim_rows3_free(sp_cim_row *(*rows)[3])
+{
+	for (int i = 0; i < 3; i++)
+		sp_cim_row_free((*rows)[i]);
+}
+
+/* One call-history record. */
+typedef struct sp_hiscall_rec {
+	int64_t time_ms;
+	char *connection;
+	char *cloudos;
+	char *regionzone;
+	char *resource_type;
+	char *resource_name;
+	char *cloud_api;
+	double elapsed;  /* seconds */
+	char *error;     /* "" on success */
+} sp_hiscall_rec;
+
+void sp_hiscall_recs_free(sp_hiscall_rec *recs, size_t n);
+
+typedef struct sp_hiscall_filter {
+	const char *connection;     /* NULL: any */
+	const char *resource_type;  /* NULL: any; matched case-insensitively */
+	bool errors_only;
+	int64_t since_ms, until_ms; /* 0: open */
+	size_t limit;               /* newest first */
+} sp_hiscall_filter;
+
+typedef struct sp_store sp_store;
+
+typedef struct sp_store_ops {
+	const char *name;
+	void (*close)(sp_store *st);
+	int (*ping)(sp_store *st, sp_error *err);
+
+	/* Insert or replace.  For a connection, every refs[] row must exist
+	 * (checked in the same transaction): else SP_ERR_INVALID
+	 * "<name>: does not exist!". */
+	int (*cim_put)(sp_store *st, sp_cim_kind kind, const sp_cim_row *row,
+		       sp_error *err);
+	int (*cim_get)(sp_store *st, sp_cim_kind kind, const char *name,
+		       sp_cim_row **ret, sp_error *err);
+	/* provider NULL lists all; ordered by name. */
+	int (*cim_list)(sp_store *st, sp_cim_kind kind, const char *provider,
+			sp_cim_row ***ret_rows, size_t *ret_n, sp_error *err);
+	int (*cim_count)(sp_store *st, sp_cim_kind kind, const char *provider,
+			 size_t *ret, sp_error *err);
+	/* Delete unless a connection still uses it (SP_ERR_CONFLICT naming
+	 * that connection).  A missing row is not an error. */
+	int (*cim_delete)(sp_store *st, sp_cim_kind kind, const char *name,
+			  sp_error *err);
+
+	/* Append records in one transaction, then keep only the newest
+	 * keep_max. */
+	int (*hiscall_append)(sp_store *st, const sp_hiscall_rec *recs,
+			      size_t n, size_t keep_max, sp_error *err);
+	int (*hiscall_query)(sp_store *st, const sp_hiscall_filter *f,
+			     sp_hiscall_rec **ret_recs, size_t *ret_n,
+			     sp_error *err);
+} sp_store_ops;
+
+struct sp_store {
+	const sp_store_ops *ops;
+};
+
+/* Open the SQLite backend at path (created and migrated as needed). */
+int sp_store_sqlite_open(const char *path, sp_store **ret, sp_error *err);
+
+/* Thin dispatchers, so callers read as sp_store_cim_get(st, ...). */
+static inline void sp_store_close(sp_store *st)
+{
+	if (st)
+		st->ops->close(st);
+}
+#define sp_store_ping(st, ...) (st)->ops->ping((st), __VA_ARGS__)
+#define sp_store_cim_put(st, ...) (st)->ops->cim_put((st), __VA_ARGS__)
+#define sp_store_cim_get(st, ...) (st)->ops->cim_get((st), __VA_ARGS__)
+#define sp_store_cim_list(st, ...) (st)->ops->cim_list((st), __VA_ARGS__)
+#define sp_store_cim_count(st, ...) (st)->ops->cim_count((st), __VA_ARGS__)
+#define sp_store_cim_delete(st, ...) (st)->ops->cim_delete((st), __VA_ARGS__)
+#define sp_store_hiscall_append(st, ...) (st)->ops->hiscall_append((st), __VA_ARGS__)
+#define sp_store_hiscall_query(st, ...) (st)->ops->hiscall_query((st), __VA_ARGS__)
+
+/* The user-visible name of a kind, as the API's messages use it. */
+const char *sp_cim_kind_name(sp_cim_kind kind);
+
+#endif
