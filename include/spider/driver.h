@@ -116,7 +116,9 @@ typedef struct sp_conn_info {
 	size_t credential_count;
 	const sp_kv *region;         /* "Region", "Zone", and extra keys */
 	size_t region_count;
-	const char *state_dir;       /* private, writable, already exists */
+	/* The driver's own writable directory, already there: one per driver
+	 * (shared by all its connections), kept across restarts. */
+	const char *state_dir;
 } sp_conn_info;
 
 /* A driver-defined connection session. */
@@ -136,7 +138,8 @@ typedef struct sp_regionzone_ops {
 	int (*list)(sp_session *s, json_t **ret_array, sp_error *err);
 	int (*get)(sp_session *s, const char *name, json_t **ret_info,
 		   sp_error *err);
-	/* The cloud's own region and zone documents, unmodified. */
+	/* The cloud's own region documents, and the zone documents of the
+	 * session's region, unmodified. */
 	int (*list_org_region)(sp_session *s, json_t **ret_raw, sp_error *err);
 	int (*list_org_zone)(sp_session *s, json_t **ret_raw, sp_error *err);
 } sp_regionzone_ops;
@@ -160,7 +163,9 @@ typedef struct sp_spec_ops {
 		       sp_error *err);
 } sp_spec_ops;
 
-/* Prices.  filter is a borrowed array of {"Key","Value"} (may be NULL). */
+/* Prices.  region is a region name of the cloud; product_family is one of
+ * list_product_family's answers ("compute" when the caller names none);
+ * filter is a borrowed array of {"Key","Value"} (may be NULL). */
 typedef struct sp_price_ops {
 	size_t size;
 	int (*list_product_family)(sp_session *s, const char *region,

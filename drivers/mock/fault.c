@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * drivers/mock/fault.c - latency and failure injection for every method.
+ */
+#include "mock.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "util/banned.h"
+
+static const char *const op_names[MOCK_OP__COUNT] = {
+	[MOCK_OP_CHECK_CONNECTION] = "CheckConnection",
+	[MOCK_OP_LIST_REGION_ZONE] = "ListRegionZone",
+	[MOCK_OP_GET_REGION_ZONE] = "GetRegionZone",
+	[MOCK_OP_LIST_ORG_REGION] = "ListOrgRegion",
+	[MOCK_OP_LIST_ORG_ZONE] = "ListOrgZone",
+	[MOCK_OP_LIST_IMAGE] = "ListImage",
+	[MOCK_OP_GET_IMAGE] = "GetImage",
+	[MOCK_OP_LIST_VMSPEC] = "ListVMSpec",
+	[MOCK_OP_GET_VMSPEC] = "GetVMSpec",
+	[MOCK_OP_LIST_ORG_VMSPEC] = "ListOrgVMSpec",
+	[MOCK_OP_GET_ORG_VMSPEC] = "GetOrgVMSpec",
+	[MOCK_OP_LIST_PRODUCT_FAMILY] = "ListProductFamily",
+	[MOCK_OP_GET_PRICE_INFO] = "GetPriceInfo",
+};
+
+_Static_assert(MOCK_OP__COUNT <= 64, "fail_ops is a 64-bit mask");
+
+const char *mock_op_name(enum mock_op op)
+{
+	return op < MOCK_OP__COUNT ? op_names[op] : "?";
+}
+
+/* Region keys win over credential keys. */
+static const char *fault_key(const sp_conn_info *info, const char *key)
+{
+	const char *v = mock_kv_get(info->region, info->region_count, key);
+
+	return v ? v : mock_kv_get(info->credential, info->credential_count, key);
+}
+
+static int parse_latency(const char *v, unsigned *ret, sp_error *err)
+{
+	char *end = NULL;
+	unsigned long long n = 0;
+
+	errno = 0;
+	/* strtoull would accept " -1" and wrap it; demand a leading digit. */
+	if (isdigit((unsigned char)v[0]))
+		n = strtoull(v, &end, 10);
+	if (!end || *end || errno || n > MOCK_LATENCY_MAX_MS)
+		return sp_error_set(err, SP_ERR_INVALID, "MockLatencyMs '%s' is invalid: want an integer from 0 to %u", v, MOCK_LATENCY_MAX_MS);
+	*ret = (unsigned)n;
+	return 0;
+}
+
+static int parse_rate(const char *v, double *ret, sp_error *err)
+{
+	char *end = NULL;
+	double r = 0;
+
+	errno = 0;
+	/* A leading digit or '.' also keeps out "nan", "inf" and signs. */
+	if (isdigit((unsigned char)v[0]) || v[0] == '.')
+		r = strtod(v, &end);
+	if (!end || *end || errno || !isfinite(r) || r < 0 || r > 100)
+		return sp_error_set(err, SP_ERR_INVALID, "MockFailRate '%s' is invalid: want a number from 0 to 100", v);
+	*ret = r;
+	return 0;
+}
+
+static int parse_ops(const char *v, uint64_t *ret, sp_error *err)
+{
+	uint64_t mask = 0;
+	const char *p = v;
+
+	for (;;) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		int op;
+
+		while (len && isspace((unsigned char)*p))
+			p++, len--;
+		while (len && isspace((unsigned char)p[len - 1]))
+			len--;
+		if (len == 1 && *p == '*') {
+			mask = ~UINT64_C(0);
+		} else {
+			for (op = 0; op < MOCK_OP__COUNT; op++)
+				if (strlen(op_names[op]) == len &&
+				    !strncasecmp(op_names[op], p, len))
+					break;
+			if (op == MOCK_OP__COUNT)
+				return sp_error_set(err, SP_ERR_INVALID, "MockFailOp '%s' is invalid: unknown operation '%.*s'", v, (int)len, p);
+			mask |= UINT64_C(1) << op;
+		}
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	*ret = mask;
+	return 0;
+}
+
+int mock_fault_parse(struct mock_fault *f, const sp_conn_info *info,
+		     sp_error *err)
+{
+	const char *v;
+
+	f->latency_ms = 0;
+	f->fail_rate = 0;
+	f->fail_ops = 0;
+	if ((v = fault_key(info, "MockLatencyMs")) && *v &&
+	    parse_latency(v, &f->latency_ms, err) < 0)
+		return -1;
+	if ((v = fault_key(info, "MockFailRate")) && *v &&
+	    parse_rate(v, &f->fail_rate, err) < 0)
+		return -1;
+	if ((v = fault_key(info, "MockFailOp")) && *v &&
+	    parse_ops(v, &f->fail_ops, err) < 0)
+		return -1;
+	atomic_init(&f->rng, (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)f);
+	return 0;
+}
+
+/* splitmix64: the atomic add hands every caller its own state, so the
+ * generator needs no lock. */
+static double fault_roll(struct mock_fault *f)
+{
+	uint64_t z = atomic_fetch_add(&f->rng, UINT64_C(0x9e3779b97f4a7c15)) +
+		     UINT64_C(0x9e3779b97f4a7c15);
+
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	z ^= z >> 31;
+	return (double)(z >> 11) * 0x1.0p-53 * 100.0; /* [0, 100) */
+}
+
+static void fault_sleep(unsigned ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+int mock_enter(sp_session *s, enum mock_op op, sp_error *err)
+{
+	struct mock_fault *f = &s->fault;
+
+	if (f->latency_ms)
+		fault_sleep(f->latency_ms);
+	if ((f->fail_ops & (UINT64_C(1) << op)) ||
+	    (f->fail_rate > 0 && fault_roll(f) < f->fail_rate))
+		return sp_error_set(err, SP_ERR_CLOUD, "mock: injected failure of '%s'", mock_op_name(op));
+	return 0;
+}
