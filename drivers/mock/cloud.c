@@ -80,7 +80,7 @@ static int user_version(sqlite3 *db, int *ret, sp_error *err)
 static int store_init(sqlite3 *db, sp_error *err)
 {
 	char sql[64];
-	int version;
+	int version = 0;
 
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return db_error(db, "begin a transaction", err);
@@ -113,7 +113,7 @@ fail:
 static int store_open(const char *path, sqlite3 **ret_db, sp_error *err)
 {
 	sqlite3 *db = NULL;
-	int version;
+	int version = 0;
 
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
 		sp_error_set(err, SP_ERR_UNAVAILABLE, "mock: cannot open state file '%s': %s", path, db ? sqlite3_errmsg(db) : "out of memory");
