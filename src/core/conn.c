@@ -316,9 +316,11 @@ int sp_call_begin(sp_call *call, sp_conn *conn, const void *method,
 		n = strlen(op);
 		if (n > 2 && strcmp(op + n - 2, "()") == 0)
 			op[n - 2] = '\0';
-		return sp_error_set(err, SP_ERR_UNSUPPORTED,
-				    "driver '%s' (%s) does not support %s",
-				    conn->plugin->driver->name, conn->provider, op);
+		sp_error_set(err, SP_ERR_UNSUPPORTED,
+			     "driver '%s' (%s) does not support %s",
+			     conn->plugin->driver->name, conn->provider, op);
+		/* Recorded too: the history shows what callers asked for. */
+		return sp_call_end(call, -1, err);
 	}
 	return 0;
 }

@@ -60,7 +60,8 @@ typedef struct sp_call {
 
 /* Start a call; returns -1 with SP_ERR_UNSUPPORTED (naming the driver and
  * the operation) when method is NULL: a NULL table, a NULL method, or a
- * method beyond the table size the driver was built with. */
+ * method beyond the table size the driver was built with.  That refusal
+ * is recorded in the call history like any failed call. */
 int sp_call_begin(sp_call *call, sp_conn *conn, const void *method,
 		  const char *resource_type, const char *resource_name,
 		  const char *api, const char *func, int line, sp_error *err);
