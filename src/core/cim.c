@@ -12,6 +12,37 @@ static const char *const name_field[SP_CIM_KIND_COUNT] = {
 	"DriverName", "CredentialName", "RegionName", "ConfigName"
 };
 
+/* The required string fields of each kind, name and provider first. */
+static const char *const required_fields[SP_CIM_KIND_COUNT][6] = {
+	[SP_CIM_DRIVER] = { "DriverName", "ProviderName", "DriverLibFileName" },
+	[SP_CIM_CREDENTIAL] = { "CredentialName", "ProviderName" },
+	[SP_CIM_REGION] = { "RegionName", "ProviderName" },
+	[SP_CIM_CONNECTION] = { "ConfigName", "ProviderName", "DriverName",
+				"CredentialName", "RegionName" },
+};
+
+/* Report every missing or mistyped required field at once, joined with
+ * newlines as the original does, so a client fixes them in one go. */
+static int check_required(const json_t *body, sp_cim_kind kind, sp_error *err)
+{
+	char msg[SP_ERROR_MESSAGE_MAX] = "";
+	size_t n = 0;
+
+	for (size_t i = 0; i < ELEMENTSOF(required_fields[kind]) && required_fields[kind][i]; i++) {
+		const char *v;
+		sp_error e = { 0 };
+
+		if (sp_json_string(body, required_fields[kind][i], true, &v, &e) < 0)
+			n += (size_t)snprintf(msg + n, sizeof(msg) - n, "%s%s",
+					      n ? "\n" : "", e.message);
+		if (n >= sizeof(msg))
+			break;
+	}
+	if (*msg)
+		return sp_error_set(err, SP_ERR_INVALID, "%s", msg);
+	return 0;
+}
+
 /* Read and normalise ProviderName; it must be a cloud we know. */
 static int read_provider(const json_t *body, char *buf, size_t size,
 			 const sp_provider **ret, sp_error *err)
@@ -114,9 +145,9 @@ static int read_kv(const json_t *body, const sp_provider *p,
 		list_keys(want, sizeof(want), required);
 		list_keys(opt, sizeof(opt), optional);
 		return sp_error_set(err, SP_ERR_INVALID,
-				    "Invalid Key in input arguments: missing [%s], unknown [%s]; %s wants [%s]%s%s%s",
+				    "Invalid Key in input arguments: missing [%s], unknown [%s]; %s want [%s]%s%s%s",
 				    missing, unknown, p->name, want,
-				    *opt ? " (optional [" : "", opt, *opt ? "])" : "");
+				    *opt ? ", optional [" : "", opt, *opt ? "]" : "");
 	}
 	*ret = TAKE_PTR(out);
 	return 0;
@@ -132,15 +163,13 @@ static int build_driver(sp_core *core, const json_t *body, const char *name,
 	const char *lib;
 	const sp_plugin *pl;
 
-	if (sp_json_string(body, "DriverLibFileName", false, &lib, err) < 0)
+	if (sp_json_string(body, "DriverLibFileName", true, &lib, err) < 0)
 		return -1;
-	if (sp_isempty(lib))
-		lib = NULL;
 	pl = sp_plugins_resolve(core->plugins, p->name, lib, err);
 	if (!pl)
 		return -1;
 	*doc = json_pack("{s:s,s:s,s:s}", "DriverName", name, "ProviderName",
-			 p->name, "DriverLibFileName", lib ? lib : pl->file);
+			 p->name, "DriverLibFileName", lib);
 	return *doc ? 0 : sp_error_oom(err);
 }
 
@@ -267,9 +296,8 @@ int sp_cim_put(sp_core *core, sp_cim_kind kind, const json_t *body,
 	char provider[32];
 	int rc = -1;
 
-	if (!body)
-		return sp_error_set(err, SP_ERR_INVALID, "request body is empty: a JSON object is required");
-	if (sp_json_string(body, name_field[kind], true, &name, err) < 0 ||
+	if (check_required(body, kind, err) < 0 ||
+	    sp_json_string(body, name_field[kind], true, &name, err) < 0 ||
 	    sp_name_validate(name_field[kind], name, err) < 0 ||
 	    read_provider(body, provider, sizeof(provider), &p, err) < 0)
 		return -1;

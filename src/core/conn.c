@@ -189,7 +189,7 @@ static int conn_open(sp_core *core, const char *name, sp_conn **ret,
 	}
 	plain = sp_unseal(&core->key, cred->secret, aad, &plain_len, err);
 	if (!plain) {
-		return sp_error_set(err, SP_ERR_INVALID,
+		return sp_error_set(err, SP_ERR_INTERNAL,
 				    "credential '%s' of connection config '%s' cannot be decrypted with this install's key; register the credential again or start spiderd with the key it was sealed under",
 				    cred->name, name);
 	}

@@ -92,7 +92,7 @@ static enum MHD_Result send_text(sp_server *s, struct MHD_Connection *c,
 	MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
 	if (challenge)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-					"Basic realm=\"spider\", charset=\"UTF-8\"");
+					"Basic realm=\"spider\"");
 	if (atomic_load(&s->stopping))
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 	ret = MHD_queue_response(c, status, r);

@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * spctl/body.c - JSON bodies for the create verbs, from the options.
+ *
+ * Credential values are secrets: they can come from standard input or a
+ * file instead of argv, every buffer that held one is wiped, and no
+ * message repeats a VALUE.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "spctl/spctl.h"
+
+#include "util/banned.h"
+
+static bool stdin_taken;
+
+/* All of f, at most SPCTL_MAX_INPUT bytes; NULL after reporting. */
+static char *read_all(FILE *f, const char *what)
+{
+	_cleanup_free_ char *buf = malloc(SPCTL_MAX_INPUT + 1);
+	size_t n;
+
+	if (!buf) {
+		fputs("spctl: out of memory\n", stderr);
+		return NULL;
+	}
+	n = fread(buf, 1, SPCTL_MAX_INPUT + 1, f);
+	if (ferror(f)) {
+		fprintf(stderr, "spctl: cannot read %s: %s\n", what, strerror(errno));
+		explicit_bzero(buf, n);
+		return NULL;
+	}
+	if (n > SPCTL_MAX_INPUT) {
+		fprintf(stderr, "spctl: %s is larger than %zu KiB\n", what, SPCTL_MAX_INPUT >> 10);
+		explicit_bzero(buf, n);
+		return NULL;
+	}
+	buf[n] = '\0';
+	return TAKE_PTR(buf);
+}
+
+/* Secrets stay out of argv: a value of "-" is read from standard input,
+ * once.  Returns 0 with *ret set, or an exit code. */
+static int read_stdin_value(char **ret)
+{
+	char *s;
+	size_t n;
+
+	if (stdin_taken)
+		return spctl_usage_error("standard input can be read only once ('-' given twice)");
+	stdin_taken = true;
+	s = read_all(stdin, "standard input");
+	if (!s)
+		return SPCTL_FAIL;
+	n = strlen(s);
+	if (n && s[n - 1] == '\n')
+		s[--n] = '\0';
+	if (n && s[n - 1] == '\r')
+		s[--n] = '\0';
+	*ret = s;
+	return 0;
+}
+
+int spctl_kv_append(json_t *list, const char *key, const char *value)
+{
+	if (json_array_append_new(list, json_pack("{s:s, s:s}", "Key", key, "Value", value)) < 0) {
+		fputs("spctl: out of memory, or a KEY or VALUE that is not UTF-8\n", stderr);
+		return -1;
+	}
+	return 0;
+}
+
+int spctl_kv_append_arg(json_t *list, const char *opt, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	_cleanup_free_ char *key = NULL;
+	_cleanup_wipe_ char *in = NULL;
+	int rc;
+
+	if (!eq)
+		return spctl_usage_error("--%s wants KEY=VALUE: there is no '='", opt);
+	if (eq == arg)
+		return spctl_usage_error("--%s wants KEY=VALUE: the KEY is empty", opt);
+	key = strndup(arg, (size_t)(eq - arg));
+	if (!key) {
+		fputs("spctl: out of memory\n", stderr);
+		return SPCTL_FAIL;
+	}
+	if (!strcmp(eq + 1, "-") && (rc = read_stdin_value(&in)) != 0)
+		return rc;
+	return spctl_kv_append(list, key, in ? in : eq + 1) < 0 ? SPCTL_FAIL : 0;
+}
+
+/* KEY=VALUE lines; blank lines and lines starting with '#' are skipped.
+ * Blanks around KEY go; VALUE is kept as written, to the end of the line. */
+static int kv_append_file(json_t *list, const char *path)
+{
+	_cleanup_fclose_ FILE *f = NULL;
+	_cleanup_wipe_ char *text = NULL;
+	char *line, *next;
+	unsigned lineno = 0;
+	int rc;
+
+	if (!strcmp(path, "-")) {
+		if ((rc = read_stdin_value(&text)) != 0)
+			return rc;
+	} else {
+		f = fopen(path, "re");
+		if (!f) {
+			fprintf(stderr, "spctl: cannot open '%s': %s\n", path, strerror(errno));
+			return SPCTL_FAIL;
+		}
+		text = read_all(f, path);
+		if (!text)
+			return SPCTL_FAIL;
+	}
+	for (line = text; line; line = next) {
+		char *eq, *end;
+
+		lineno++;
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		end = line + strlen(line);
+		if (end > line && end[-1] == '\r')
+			*--end = '\0';
+		while (isspace((unsigned char)*line))
+			line++;
+		if (!*line || *line == '#')
+			continue;
+		eq = strchr(line, '=');
+		end = eq;
+		while (end && end > line && isspace((unsigned char)end[-1]))
+			end--;
+		if (!eq || end == line) {
+			fprintf(stderr, "spctl: %s:%u: want KEY=VALUE\n", path, lineno);
+			return SPCTL_FAIL;
+		}
+		*end = '\0';
+		if (spctl_kv_append(list, line, eq + 1) < 0)
+			return SPCTL_FAIL;
+	}
+	return 0;
+}
+
+/* jansson frees strings without wiping them: do it for the values. */
+void spctl_json_wipe_decrefp(json_t **p)
+{
+	size_t i;
+	json_t *e;
+
+	if (!*p)
+		return;
+	json_array_foreach(json_object_get(*p, "KeyValueInfoList"), i, e) {
+		json_t *val = json_object_get(e, "Value");
+
+		if (json_is_string(val))
+			explicit_bzero((char *)json_string_value(val), json_string_length(val));
+	}
+	json_decref(*p);
+}
+
+int spctl_body_build(const struct args *a, json_t **ret)
+{
+	_cleanup_(spctl_json_wipe_decrefp) json_t *body = json_object();
+	json_t *kvs = json_array();
+	const struct optval *kv = spctl_arg(a, "kv");
+	const char *kv_file = spctl_arg_str(a, "kv-file");
+	int rc;
+
+	/* On failure this drops kvs too, even when body is NULL. */
+	if (json_object_set_new(body, "KeyValueInfoList", kvs) < 0) {
+		fputs("spctl: out of memory\n", stderr);
+		return SPCTL_FAIL;
+	}
+	for (size_t k = 0; a->opts[k].name; k++) {
+		const struct opt *o = &a->opts[k];
+		const char *val = a->val[k].value;
+
+		if (!a->val[k].set || o->kind != OPT_VALUE)
+			continue;
+		if (o->field && json_object_set_new(body, o->field, json_string(val)) < 0)
+			return spctl_usage_error("--%s: the value is not UTF-8", o->name);
+		if (o->kv_key && spctl_kv_append(kvs, o->kv_key, val) < 0)
+			return SPCTL_FAIL;
+	}
+	for (size_t i = 0; i < kv->n; i++)
+		if ((rc = spctl_kv_append_arg(kvs, "kv", kv->items[i])) != 0)
+			return rc;
+	if (kv_file && (rc = kv_append_file(kvs, kv_file)) != 0)
+		return rc;
+	if (!json_array_size(kvs))
+		json_object_del(body, "KeyValueInfoList");
+	*ret = TAKE_PTR(body);
+	return 0;
+}
+

@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * spctl/http.c - one request to the Spider server, and its failure report.
+ *
+ * Every failure is reported here, once: curl's reason and the URL when the
+ * server cannot be reached, "spctl: <server message> (HTTP <status>)" when
+ * it answers with an error.
+ */
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "spctl/spctl.h"
+
+#include "util/banned.h"
+
+#define CONNECT_TIMEOUT_MS 10000L
+
+struct buf {
+	char *data;
+	size_t len, cap;
+	bool too_big;
+};
+
+static void curl_easy_cleanupp(CURL **c)
+{
+	if (*c)
+		curl_easy_cleanup(*c);
+}
+
+static void curl_slist_free_allp(struct curl_slist **l)
+{
+	curl_slist_free_all(*l);
+}
+
+static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct buf *b = userdata;
+	size_t n = size * nmemb;
+
+	if (n > SPCTL_MAX_RESPONSE - b->len) {
+		b->too_big = true;
+		return 0; /* makes curl fail with CURLE_WRITE_ERROR */
+	}
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 16384;
+		char *p;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		if (cap > SPCTL_MAX_RESPONSE + 1)
+			cap = SPCTL_MAX_RESPONSE + 1;
+		p = realloc(b->data, cap);
+		if (!p)
+			return 0;
+		b->data = p;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, ptr, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return n;
+}
+
+char *spctl_escape(const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char *out = malloc(strlen(s) * 3 + 1), *o = out;
+
+	if (!out)
+		return NULL;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || strchr("-._~", c)) {
+			*o++ = (char)c;
+		} else {
+			*o++ = '%';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 15];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+void spctl_reply_clear(struct reply *r)
+{
+	json_decref(r->json);
+	free(r->raw);
+	*r = (struct reply){ 0 };
+}
+
+/* The server's {"message"} or, for a body that is not ours, its first line. */
+static void report_status(const struct spctl *ctl, long status,
+			  const struct buf *b)
+{
+	_cleanup_json_ json_t *j = b->data ? json_loadb(b->data, b->len, 0, NULL) : NULL;
+	const char *msg = json_string_value(json_object_get(j, "message"));
+
+	if (msg && *msg) {
+		fprintf(stderr, "spctl: %s (HTTP %ld)\n", msg, status);
+	} else {
+		const char *text = b->data ? b->data + strspn(b->data, " \t\r\n") : "";
+		int n = (int)strcspn(text, "\r\n");
+
+		if (n > 200)
+			n = 200;
+		if (n)
+			fprintf(stderr, "spctl: %.*s (HTTP %ld)\n", n, text, status);
+		else
+			fprintf(stderr, "spctl: the server answered HTTP %ld\n", status);
+	}
+	if (status == 401 && !ctl->user)
+		fputs("spctl: hint: set SPIDER_USERNAME and SPIDER_PASSWORD (or use -u and -p)\n", stderr);
+}
+
+int spctl_call(const struct spctl *ctl, const char *method, const char *path,
+	       const json_t *body, struct reply *ret)
+{
+	_cleanup_(curl_easy_cleanupp) CURL *c = curl_easy_init();
+	_cleanup_(curl_slist_free_allp) struct curl_slist *hdrs = NULL;
+	_cleanup_wipe_ char *payload /* may hold secrets */ = NULL;
+	_cleanup_free_ char *url = NULL;
+	char errbuf[CURL_ERROR_SIZE] = "";
+	struct buf b = { 0 };
+	struct curl_slist *h;
+	json_t *j;
+	json_error_t jerr;
+	long status = 0;
+	CURLcode rc;
+
+	if (!c || asprintf(&url, "%s/spider%s", ctl->server, path) < 0) {
+		url = NULL;
+		fputs("spctl: out of memory\n", stderr);
+		return -1;
+	}
+	hdrs = curl_slist_append(NULL, "Accept: application/json");
+	if (body) {
+		payload = json_dumps(body, JSON_COMPACT);
+		h = payload ? curl_slist_append(hdrs, "Content-Type: application/json") : NULL;
+		if (!h) {
+			fputs("spctl: out of memory\n", stderr);
+			return -1;
+		}
+		hdrs = h;
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, payload);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(payload));
+	}
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	if (strcmp(method, "GET") && strcmp(method, "POST"))
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "spctl/" SPIDER_VERSION);
+#if CURL_AT_LEAST_VERSION(7, 85, 0)
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)SPCTL_MAX_RESPONSE);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+			 ctl->timeout_ms && ctl->timeout_ms < CONNECT_TIMEOUT_MS ? ctl->timeout_ms : CONNECT_TIMEOUT_MS);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, ctl->timeout_ms);
+	if (ctl->user) {
+		curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(c, CURLOPT_USERNAME, ctl->user);
+		curl_easy_setopt(c, CURLOPT_PASSWORD, ctl->password ? ctl->password : "");
+	}
+
+	rc = curl_easy_perform(c);
+	if (rc == CURLE_FILESIZE_EXCEEDED || b.too_big) {
+		fprintf(stderr, "spctl: %s %s: the response is larger than %zu MiB\n", method, url, SPCTL_MAX_RESPONSE >> 20);
+		free(b.data);
+		return -1;
+	}
+	if (rc != CURLE_OK) {
+		fprintf(stderr, "spctl: %s %s: %s\n", method, url, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		free(b.data);
+		return -1;
+	}
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	if (status < 200 || status > 299) {
+		report_status(ctl, status, &b);
+		free(b.data);
+		return -1;
+	}
+	j = json_loadb(b.data ? b.data : "", b.len, JSON_DECODE_ANY, &jerr);
+	if (!j) {
+		fprintf(stderr, "spctl: %s %s: the response is not JSON: %s\n", method, url, jerr.text);
+		free(b.data);
+		return -1;
+	}
+	*ret = (struct reply){ .status = status, .json = j, .raw = b.data, .len = b.len };
+	return 0;
+}
