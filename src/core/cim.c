@@ -405,3 +405,43 @@ int sp_cim_delete(sp_core *core, sp_cim_kind kind, const char *name,
 	sp_conn_cache_invalidate(core);
 	return 0;
 }
+
+typedef struct rekey_ctx {
+	const sp_key *from, *to;
+} rekey_ctx;
+
+static char *reseal_one(void *ctx, const char *name, const char *secret,
+			sp_error *err)
+{
+	rekey_ctx *rk = ctx;
+	_cleanup_free_ char *aad = NULL;
+	_cleanup_secret_ char *plain = NULL;
+	size_t len;
+
+	if (asprintf(&aad, "credential:%s", name) < 0) {
+		aad = NULL;
+		sp_error_oom(err);
+		return NULL;
+	}
+	plain = sp_unseal(rk->from, secret, aad, &len, err);
+	if (!plain) {
+		sp_error_set(err, SP_ERR_INVALID,
+			     "credential '%s' does not decrypt with the current key; nothing was changed",
+			     name);
+		return NULL;
+	}
+	return sp_seal(rk->to, plain, len, aad, err);
+}
+
+int sp_cim_rekey(sp_core *core, const sp_key *new_key, size_t *ret_n,
+		 sp_error *err)
+{
+	rekey_ctx rk = { .from = &core->key, .to = new_key };
+
+	if (sp_store_cim_reseal(core->store, SP_CIM_CREDENTIAL, reseal_one, &rk,
+				ret_n, err) < 0)
+		return -1;
+	core->key = *new_key;
+	sp_conn_cache_invalidate(core);
+	return 0;
+}

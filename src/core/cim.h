@@ -29,4 +29,10 @@ int sp_cim_count(sp_core *core, sp_cim_kind kind, const char *provider,
 int sp_cim_delete(sp_core *core, sp_cim_kind kind, const char *name,
 		  sp_error *err);
 
+/* Re-seal every credential under new_key in one transaction (key
+ * rotation); on success core->key is new_key and *ret_n the number of
+ * credentials re-sealed.  Nothing changes on failure. */
+int sp_cim_rekey(sp_core *core, const sp_key *new_key, size_t *ret_n,
+		 sp_error *err);
+
 #endif

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include "spctl/spctl.h"
 
@@ -43,9 +45,41 @@ static char *read_all(FILE *f, const char *what)
 	return TAKE_PTR(buf);
 }
 
+/* One line from the terminal, not echoed, after a prompt naming the key. */
+static char *read_tty_secret(const char *key)
+{
+	_cleanup_free_ char *buf = malloc(SPCTL_MAX_INPUT + 1);
+	struct termios old, quiet;
+	bool echo_off;
+	char *line;
+
+	if (!buf) {
+		fputs("spctl: out of memory\n", stderr);
+		return NULL;
+	}
+	fprintf(stderr, "%s: ", key);
+	echo_off = tcgetattr(STDIN_FILENO, &old) == 0;
+	if (echo_off) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	}
+	line = fgets(buf, (int)SPCTL_MAX_INPUT + 1, stdin);
+	if (echo_off)
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	fputc('\n', stderr);
+	if (!line) {
+		fprintf(stderr, "spctl: no value for '%s' on standard input\n", key);
+		return NULL;
+	}
+	return TAKE_PTR(buf);
+}
+
 /* Secrets stay out of argv: a value of "-" is read from standard input,
- * once.  Returns 0 with *ret set, or an exit code. */
-static int read_stdin_value(char **ret)
+ * once: all of it from a pipe or file (a PEM key spans lines), one line
+ * without echo from a terminal when asked for a key's value.  The final
+ * newline is dropped.  Returns 0 with *ret set, or an exit code. */
+static int read_stdin_value(const char *key, char **ret)
 {
 	char *s;
 	size_t n;
@@ -53,7 +87,7 @@ static int read_stdin_value(char **ret)
 	if (stdin_taken)
 		return spctl_usage_error("standard input can be read only once ('-' given twice)");
 	stdin_taken = true;
-	s = read_all(stdin, "standard input");
+	s = key && isatty(STDIN_FILENO) ? read_tty_secret(key) : read_all(stdin, "standard input");
 	if (!s)
 		return SPCTL_FAIL;
 	n = strlen(s);
@@ -90,7 +124,7 @@ int spctl_kv_append_arg(json_t *list, const char *opt, const char *arg)
 		fputs("spctl: out of memory\n", stderr);
 		return SPCTL_FAIL;
 	}
-	if (!strcmp(eq + 1, "-") && (rc = read_stdin_value(&in)) != 0)
+	if (!strcmp(eq + 1, "-") && (rc = read_stdin_value(key, &in)) != 0)
 		return rc;
 	return spctl_kv_append(list, key, in ? in : eq + 1) < 0 ? SPCTL_FAIL : 0;
 }
@@ -106,7 +140,7 @@ static int kv_append_file(json_t *list, const char *path)
 	int rc;
 
 	if (!strcmp(path, "-")) {
-		if ((rc = read_stdin_value(&text)) != 0)
+		if ((rc = read_stdin_value(NULL, &text)) != 0)
 			return rc;
 	} else {
 		f = fopen(path, "re");

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include "core/cim.h"
 #include "core/conn.h"
 #include "rest/rest.h"
 #include "util/log.h"
@@ -22,6 +23,7 @@ typedef struct options {
 	const char *driver_dir;
 	const char *log_level;
 	size_t max_body;
+	bool rekey;
 } options;
 
 static void usage(FILE *f)
@@ -36,6 +38,9 @@ static void usage(FILE *f)
 		"  -D, --driver-dir DIR   driver plugins (env SPIDER_DRIVER_DIR; default: beside the binary)\n"
 		"      --max-body BYTES   request body cap (env SPIDER_MAX_BODY; default 1048576)\n"
 		"      --log-level LEVEL  error, warn, info or debug (env SPIDER_LOG_LEVEL; default info)\n"
+		"      --rekey            re-seal every credential under a new key and exit: the key in\n"
+		"                         SPIDER_NEW_SECRET_KEY (64 hex digits), else a random one written to\n"
+		"                         <data-dir>/secret.key (required when the current key is from env)\n"
 		"  -h, --help             show this help\n"
 		"  -V, --version          show the version\n\n"
 		"The login comes from SPIDER_USERNAME and SPIDER_PASSWORD (the password in clear or as a\n"
@@ -51,6 +56,7 @@ static int parse_options(int argc, char **argv, options *o)
 		{ "driver-dir", required_argument, NULL, 'D' },
 		{ "max-body", required_argument, NULL, 'b' },
 		{ "log-level", required_argument, NULL, 'v' },
+		{ "rekey", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -70,6 +76,7 @@ static int parse_options(int argc, char **argv, options *o)
 		case 'D': o->driver_dir = optarg; break;
 		case 'b': max_body = optarg; break;
 		case 'v': o->log_level = optarg; break;
+		case 'r': o->rekey = true; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("spiderd %s\n", SPIDER_VERSION); exit(0);
 		default: usage(stderr); return -1;
@@ -146,6 +153,101 @@ static int write_url_file(const char *data_dir, const char *url)
 	return rename(tmp, path);
 }
 
+/*
+ * Key rotation writes the new key to secret.key.new, re-seals every
+ * credential in one transaction, then renames the file over secret.key.
+ * After a crash in between, whichever key the credentials open with wins.
+ */
+static int rekey_recover(sp_core *core, const char *key_path)
+{
+	_cleanup_free_ char *new_path = NULL;
+	sp_key old = core->key, candidate;
+	sp_error err = { 0 };
+	size_t n;
+
+	if (asprintf(&new_path, "%s.new", key_path) < 0)
+		return -1;
+	if (access(new_path, F_OK) < 0)
+		return 0;
+	/* Re-sealing under the candidate itself proves every credential
+	 * opens with it. */
+	if (sp_key_load(NULL, new_path, &candidate, &err) == 0) {
+		core->key = candidate;
+		if (sp_cim_rekey(core, &candidate, &n, &err) == 0) {
+			explicit_bzero(&candidate, sizeof(candidate));
+			if (rename(new_path, key_path) < 0) {
+				sp_log_error("credentials are sealed under '%s' but it could not replace '%s': %s; rename it by hand",
+					     new_path, key_path, strerror(errno));
+				return -1;
+			}
+			sp_log_warn("finished an interrupted key rotation: credentials are sealed under '%s'",
+				    key_path);
+			return 0;
+		}
+	}
+	core->key = old;
+	explicit_bzero(&candidate, sizeof(candidate));
+	sp_log_warn("discarding '%s' left by an interrupted key rotation (%s)", new_path,
+		    err.message[0] ? err.message : "credentials are sealed under the old key");
+	unlink(new_path);
+	return 0;
+}
+
+static int rekey(sp_core *core, const char *key_path)
+{
+	_cleanup_free_ char *new_path = NULL;
+	const char *hex = getenv("SPIDER_NEW_SECRET_KEY");
+	bool from_env = getenv("SPIDER_SECRET_KEY") != NULL;
+	sp_error err = { 0 };
+	sp_key nk;
+	size_t n;
+	int rc = -1;
+
+	if (from_env && !hex) {
+		sp_log_error("the current key comes from SPIDER_SECRET_KEY: give the new one in SPIDER_NEW_SECRET_KEY (64 hex digits)");
+		return -1;
+	}
+	if (hex) {
+		if (sp_key_load(hex, NULL, &nk, &err) < 0) {
+			sp_log_error("SPIDER_NEW_SECRET_KEY: %s", err.message);
+			return -1;
+		}
+	} else if (sp_random_bytes(nk.bytes, sizeof(nk.bytes)) < 0) {
+		sp_log_error("cannot gather random bytes for the new key");
+		return -1;
+	}
+	if (from_env) {
+		if (sp_cim_rekey(core, &nk, &n, &err) < 0)
+			goto fail;
+		printf("spiderd: re-sealed %zu credentials; start spiderd with SPIDER_SECRET_KEY set to the new key\n", n);
+		rc = 0;
+		goto out;
+	}
+	if (asprintf(&new_path, "%s.new", key_path) < 0) {
+		new_path = NULL;
+		goto out;
+	}
+	if (sp_key_write(new_path, &nk, &err) < 0)
+		goto fail;
+	if (sp_cim_rekey(core, &nk, &n, &err) < 0) {
+		unlink(new_path);
+		goto fail;
+	}
+	if (rename(new_path, key_path) < 0) {
+		sp_log_error("credentials are re-sealed under '%s' but it could not replace '%s': %s; rename it by hand",
+			     new_path, key_path, strerror(errno));
+		goto out;
+	}
+	printf("spiderd: re-sealed %zu credentials under a new key in %s\n", n, key_path);
+	rc = 0;
+	goto out;
+fail:
+	sp_log_error("%s", err.message);
+out:
+	explicit_bzero(&nk, sizeof(nk));
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	options o = { 0 };
@@ -193,7 +295,17 @@ int main(int argc, char **argv)
 
 	if (sp_key_load(getenv("SPIDER_SECRET_KEY"), key_path, &core.key, &err) < 0 ||
 	    sp_store_sqlite_open(db_path, &core.store, &err) < 0 ||
-	    sp_plugins_load(driver_dir, &core.plugins, &err) < 0) {
+	    sp_conn_cache_new(&core.conns) < 0) {
+		sp_log_error("%s", err.message[0] ? err.message : "out of memory");
+		goto out;
+	}
+	if (!getenv("SPIDER_SECRET_KEY") && rekey_recover(&core, key_path) < 0)
+		goto out;
+	if (o.rekey) {
+		rc = rekey(&core, key_path) < 0 ? 1 : 0;
+		goto out;
+	}
+	if (sp_plugins_load(driver_dir, &core.plugins, &err) < 0) {
 		sp_log_error("%s", err.message);
 		goto out;
 	}
@@ -206,10 +318,6 @@ int main(int argc, char **argv)
 	};
 	if (sp_hiscall_open(core.store, &hcfg, &core.hiscall, &err) < 0) {
 		sp_log_error("%s", err.message);
-		goto out;
-	}
-	if (sp_conn_cache_new(&core.conns) < 0) {
-		sp_log_error("out of memory");
 		goto out;
 	}
 
@@ -240,7 +348,7 @@ out:
 	sp_auth_free(auth);
 	explicit_bzero(&core.key, sizeof(core.key));
 	free(core.state_dir);
-	if (rc == 0)
+	if (rc == 0 && !o.rekey)
 		sp_log_info("stopped");
 	return rc;
 }

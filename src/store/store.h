@@ -104,6 +104,14 @@ typedef struct sp_store_ops {
 	int (*hiscall_query)(sp_store *st, const sp_hiscall_filter *f,
 			     sp_hiscall_rec **ret_recs, size_t *ret_n,
 			     sp_error *err);
+
+	/* Replace every sealed secret of a kind in one transaction:
+	 * reseal(ctx, name, secret, err) returns the new sealed text
+	 * (malloc'd) or NULL to fail and roll everything back. */
+	int (*cim_reseal)(sp_store *st, sp_cim_kind kind,
+			  char *(*reseal)(void *ctx, const char *name,
+					  const char *secret, sp_error *err),
+			  void *ctx, size_t *ret_n, sp_error *err);
 } sp_store_ops;
 
 struct sp_store {
@@ -127,6 +135,7 @@ static inline void sp_store_close(sp_store *st)
 #define sp_store_cim_delete(st, ...) (st)->ops->cim_delete((st), __VA_ARGS__)
 #define sp_store_hiscall_append(st, ...) (st)->ops->hiscall_append((st), __VA_ARGS__)
 #define sp_store_hiscall_query(st, ...) (st)->ops->hiscall_query((st), __VA_ARGS__)
+#define sp_store_cim_reseal(st, ...) (st)->ops->cim_reseal((st), __VA_ARGS__)
 
 /* The user-visible name of a kind, as the API's messages use it. */
 const char *sp_cim_kind_name(sp_cim_kind kind);

@@ -660,6 +660,69 @@ out:
 	return rc;
 }
 
+static int st_cim_reseal(sp_store *base, sp_cim_kind kind,
+			 char *(*reseal)(void *ctx, const char *name,
+					 const char *secret, sp_error *err),
+			 void *ctx, size_t *ret_n, sp_error *err)
+{
+	sqlite_store *s = (sqlite_store *)base;
+	_cleanup_stmt_ sqlite3_stmt *sel = NULL;
+	_cleanup_stmt_ sqlite3_stmt *upd = NULL;
+	size_t n = 0;
+	int rc = -1, step;
+
+	pthread_mutex_lock(&s->wlock);
+	if (db_exec(s->wdb, "BEGIN IMMEDIATE", err) < 0)
+		goto out_unlock;
+	if (sqlite3_prepare_v2(s->wdb, "SELECT name, secret FROM cim WHERE kind = ?1 AND secret IS NOT NULL",
+			       -1, &sel, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->wdb, "UPDATE cim SET secret = ?1 WHERE kind = ?2 AND name = ?3",
+			       -1, &upd, NULL) != SQLITE_OK) {
+		db_error(s->wdb, "prepare", err);
+		goto out_rollback;
+	}
+	sqlite3_bind_int(sel, 1, kind);
+	while ((step = sqlite3_step(sel)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(sel, 0);
+		_cleanup_free_ char *sealed = reseal(ctx, name,
+						     (const char *)sqlite3_column_text(sel, 1), err);
+
+		if (!sealed)
+			goto out_rollback;
+		sqlite3_reset(upd);
+		sqlite3_bind_text(upd, 1, sealed, -1, SQLITE_STATIC);
+		sqlite3_bind_int(upd, 2, kind);
+		sqlite3_bind_text(upd, 3, name, -1, SQLITE_STATIC);
+		if (sqlite3_step(upd) != SQLITE_DONE) {
+			db_error(s->wdb, "update", err);
+			goto out_rollback;
+		}
+		n++;
+	}
+	if (step != SQLITE_DONE) {
+		db_error(s->wdb, "reseal", err);
+		goto out_rollback;
+	}
+	sqlite3_finalize(sel);
+	sel = NULL;
+	sqlite3_finalize(upd);
+	upd = NULL;
+	if (db_exec(s->wdb, "COMMIT", err) < 0)
+		goto out_rollback;
+	*ret_n = n;
+	rc = 0;
+	goto out_unlock;
+out_rollback:
+	sqlite3_finalize(sel);
+	sel = NULL;
+	sqlite3_finalize(upd);
+	upd = NULL;
+	sqlite3_exec(s->wdb, "ROLLBACK", NULL, NULL, NULL);
+out_unlock:
+	pthread_mutex_unlock(&s->wlock);
+	return rc;
+}
+
 static void st_close(sp_store *base)
 {
 	sqlite_store *s = (sqlite_store *)base;
@@ -685,6 +748,7 @@ static const sp_store_ops sqlite_ops = {
 	.cim_delete = st_cim_delete,
 	.hiscall_append = st_hiscall_append,
 	.hiscall_query = st_hiscall_query,
+	.cim_reseal = st_cim_reseal,
 };
 
 static int migrate(sqlite3 *db, sp_error *err)

@@ -60,20 +60,8 @@ int sp_key_load(const char *hex, const char *path, sp_key *ret,
 		if (sp_random_bytes(key.bytes, SP_KEY_LEN) < 0)
 			return sp_error_set(err, SP_ERR_INTERNAL,
 					    "cannot gather random bytes for the key");
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (fd < 0)
-			return sp_error_set(err, SP_ERR_INTERNAL,
-					    "cannot create key file '%s': %s",
-					    path, strerror(errno));
-		if (write(fd, key.bytes, SP_KEY_LEN) != SP_KEY_LEN ||
-		    fsync(fd) < 0) {
-			int e = errno;
-
-			unlink(path);
-			return sp_error_set(err, SP_ERR_INTERNAL,
-					    "cannot write key file '%s': %s",
-					    path, strerror(e));
-		}
+		if (sp_key_write(path, &key, err) < 0)
+			return -1;
 		*ret = key;
 		explicit_bzero(&key, sizeof(key));
 		return 0;
@@ -96,6 +84,25 @@ int sp_key_load(const char *hex, const char *path, sp_key *ret,
 				    path, SP_KEY_LEN);
 	*ret = key;
 	explicit_bzero(&key, sizeof(key));
+	return 0;
+}
+
+int sp_key_write(const char *path, const sp_key *key, sp_error *err)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return sp_error_set(err, SP_ERR_INTERNAL,
+				    "cannot create key file '%s': %s", path,
+				    strerror(errno));
+	if (write(fd, key->bytes, SP_KEY_LEN) != SP_KEY_LEN || fsync(fd) < 0) {
+		int e = errno;
+
+		unlink(path);
+		return sp_error_set(err, SP_ERR_INTERNAL,
+				    "cannot write key file '%s': %s", path,
+				    strerror(e));
+	}
 	return 0;
 }
 

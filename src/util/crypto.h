@@ -27,6 +27,9 @@ typedef struct sp_key {
 int sp_key_load(const char *hex, const char *path, sp_key *ret,
 		sp_error *err);
 
+/* Write a new key file (mode 0600, synced); it must not exist yet. */
+int sp_key_write(const char *path, const sp_key *key, sp_error *err);
+
 /* Seal plaintext (len bytes); returns a malloc'd NUL-terminated string. */
 char *sp_seal(const sp_key *key, const void *plain, size_t len,
 	      const char *aad, sp_error *err);
