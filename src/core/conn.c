@@ -236,19 +236,12 @@ static int conn_open(sp_core *core, const char *name, sp_conn **ret,
 		.region_count = nrkv,
 		.state_dir = state_dir,
 	};
-	{
-		double t0 = sp_now_mono();
-		int rc = plugin->driver->open(&host, c, &info, &c->session, err);
-
-		sp_hiscall_record(core->hiscall, __func__, __LINE__, name,
-				  c->provider, c->regionzone, "CONNECTION", name,
-				  "Connect()", sp_now_mono() - t0,
-				  rc < 0 && err ? err->message : "");
-		if (rc < 0) {
-			c->session = NULL;
-			conn_free(c);
-			return -1;
-		}
+	/* Opening a session is not itself a cloud call; a driver that calls
+	 * its cloud here records those calls through host->call_record. */
+	if (plugin->driver->open(&host, c, &info, &c->session, err) < 0) {
+		c->session = NULL;
+		conn_free(c);
+		return -1;
 	}
 	*ret = c;
 	return 0;

@@ -22,6 +22,7 @@ typedef struct sp_core {
 	sp_key key;           /* seals credentials at rest */
 	char *data_dir;
 	char *state_dir;      /* <data-dir>/drivers: drivers' own state */
+	_Atomic(const char *) url; /* where the API listens, once it does */
 } sp_core;
 
 #endif

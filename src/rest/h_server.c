@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Server routes: version, health, readiness, endpoint banner. */
+#include <stdatomic.h>
+
 #include "rest/rest.h"
 
 #ifndef SPIDER_VERSION
@@ -31,13 +33,16 @@ static int h_readyz(sp_req *req, json_t **ret, sp_error *err)
 
 static int h_endpointinfo(sp_req *req, json_t **ret, sp_error *err)
 {
+	const char *url = atomic_load(&req->core->url);
+
+	if (!url)
+		url = "";
 	if (asprintf(&req->text,
 		     "\n  <Spider v%s>\n\n"
-		     "  - REST API: /spider\n"
-		     "  - Version: /spider/version\n"
-		     "  - Health: /spider/readyz\n"
-		     "  - API reference: docs/api.md\n\n",
-		     SPIDER_VERSION) < 0) {
+		     "  - REST API: %s/spider\n"
+		     "  - Version: %s/spider/version\n"
+		     "  - Health: %s/spider/readyz\n\n",
+		     SPIDER_VERSION, url, url, url) < 0) {
 		req->text = NULL;
 		return sp_error_oom(err);
 	}

@@ -63,6 +63,10 @@ extern const sp_route sp_routes_hiscall[];
 const sp_route *sp_router_match(const char *method, char *path, sp_req *req,
 				unsigned *ret_status);
 
+/* The methods served on path, as an Allow header value ("GET, POST"),
+ * into buf; "" when none.  path is not modified. */
+void sp_router_allowed(const char *path, char *buf, size_t size);
+
 /* Map an error code to its HTTP status and "code" text. */
 unsigned sp_http_status(sp_errcode code);
 const char *sp_http_code_name(sp_errcode code);

@@ -97,6 +97,36 @@ const sp_route *sp_router_match(const char *method, char *path, sp_req *req,
 	return NULL;
 }
 
+void sp_router_allowed(const char *path, char *buf, size_t size)
+{
+	char copy[2048], *segs[SP_PATH_SEGS_MAX];
+	bool overflow;
+	size_t n, len = 0;
+
+	buf[0] = '\0';
+	if (strlen(path) >= sizeof(copy))
+		return;
+	snprintf(copy, sizeof(copy), "%s", path);
+	n = split(copy, segs, SP_PATH_SEGS_MAX, &overflow);
+	if (overflow)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (sp_percent_decode(segs[i], false) < 0)
+			return;
+	for (size_t t = 0; t < ELEMENTSOF(tables); t++)
+		for (const sp_route *r = tables[t]; r->pattern; r++) {
+			if (!pattern_match(r->pattern, segs, n, NULL) ||
+			    strstr(buf, r->method))
+				continue;
+			len += (size_t)snprintf(buf + len, size - len, "%s%s",
+						len ? ", " : "", r->method);
+			if (len >= size) {
+				buf[size - 1] = '\0';
+				return;
+			}
+		}
+}
+
 /* The strings inside the segment names (":DriverName") need the ':' gone;
  * params store the name after the colon, up to the next '/'. */
 const char *sp_req_param(const sp_req *req, const char *name)

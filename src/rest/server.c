@@ -100,6 +100,33 @@ static enum MHD_Result send_text(sp_server *s, struct MHD_Connection *c,
 	return ret;
 }
 
+static enum MHD_Result send_405(sp_server *s, struct MHD_Connection *c,
+				const char *url)
+{
+	_cleanup_free_ char *path = strndup(url, strcspn(url, "?"));
+	char allow[128];
+	char *text = strdup("{\"message\":\"Method Not Allowed\",\"code\":\"MethodNotAllowed\"}");
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	if (!path || !text) {
+		free(text);
+		return MHD_NO;
+	}
+	sp_router_allowed(path, allow, sizeof(allow));
+	r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+	ret = MHD_queue_response(c, MHD_HTTP_METHOD_NOT_ALLOWED, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 static enum MHD_Result send_json(sp_server *s, struct MHD_Connection *c,
 				 unsigned status, json_t *j, bool challenge)
 {
@@ -175,11 +202,7 @@ static enum MHD_Result dispatch(sp_server *s, struct MHD_Connection *c,
 		return send_error(s, c, SP_ERR_AUTH, "Unauthorized");
 	if (!route) {
 		if (status == 405)
-			return send_json(s, c, 405,
-					 json_pack("{s:s,s:s}", "message",
-						   "Method Not Allowed", "code",
-						   "MethodNotAllowed"),
-					 false);
+			return send_405(s, c, url);
 		return send_json(s, c, 404,
 				 json_pack("{s:s,s:s}", "message", "Not Found",
 					   "code", "NotFound"),
@@ -370,6 +393,7 @@ int sp_server_start(sp_core *core, sp_auth *auth, const sp_server_config *cfg,
 	snprintf(s->url, sizeof(s->url), "http://%s:%u",
 		 sa.sin_addr.s_addr == htonl(INADDR_ANY) ? "0.0.0.0" : ip,
 		 info ? (unsigned)info->port : ntohs(sa.sin_port));
+	atomic_store(&core->url, s->url);
 	*ret = s;
 	return 0;
 }
@@ -400,5 +424,6 @@ void sp_server_stop(sp_server *s, double grace_s)
 		sp_log_warn("stopping with %u requests still in flight after %.0f s",
 			    atomic_load(&s->inflight), grace_s);
 	MHD_stop_daemon(s->mhd);
+	atomic_store(&s->core->url, NULL);
 	free(s);
 }

@@ -57,16 +57,18 @@ static char *read_tty_secret(const char *key)
 		fputs("spctl: out of memory\n", stderr);
 		return NULL;
 	}
-	fprintf(stderr, "%s: ", key);
+	/* Echo goes off before the prompt shows, so what is typed after the
+	 * prompt is never echoed, and is not flushed either. */
 	echo_off = tcgetattr(STDIN_FILENO, &old) == 0;
 	if (echo_off) {
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
 	}
+	fprintf(stderr, "%s: ", key);
 	line = fgets(buf, (int)SPCTL_MAX_INPUT + 1, stdin);
 	if (echo_off)
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		tcsetattr(STDIN_FILENO, TCSANOW, &old);
 	fputc('\n', stderr);
 	if (!line) {
 		fprintf(stderr, "spctl: no value for '%s' on standard input\n", key);

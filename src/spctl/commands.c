@@ -175,10 +175,7 @@ static int run_list(struct spctl *ctl, const struct verb *v, const struct args *
 	if (ctl->json)
 		return SPCTL_OK;
 	items = list_of(&r, v->res->list_key);
-	if (!items)
-		return SPCTL_FAIL;
-	spctl_print_table(v->res->columns, items);
-	return SPCTL_OK;
+	return items && spctl_print_table(v->res->columns, items) == 0 ? SPCTL_OK : SPCTL_FAIL;
 }
 
 static int run_get(struct spctl *ctl, const struct verb *v, const struct args *a)
@@ -317,10 +314,7 @@ static int run_price_get(struct spctl *ctl, const struct verb *v, const struct a
 	if (ctl->json)
 		return SPCTL_OK;
 	items = list_of(&r, "PriceList");
-	if (!items)
-		return SPCTL_FAIL;
-	spctl_print_table(price_columns, items);
-	return SPCTL_OK;
+	return items && spctl_print_table(price_columns, items) == 0 ? SPCTL_OK : SPCTL_FAIL;
 }
 
 static int run_version(struct spctl *ctl, const struct verb *v, const struct args *a)

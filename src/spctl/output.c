@@ -124,7 +124,7 @@ static char *cell(char *s)
 	return s;
 }
 
-void spctl_print_table(const struct column *cols, json_t *items)
+int spctl_print_table(const struct column *cols, json_t *items)
 {
 	size_t ncols = 0, nrows = json_array_size(items);
 	size_t width[16] = { 0 };
@@ -135,7 +135,7 @@ void spctl_print_table(const struct column *cols, json_t *items)
 	cells = calloc(nrows * ncols + 1, sizeof(*cells));
 	if (!cells) {
 		fputs("spctl: out of memory\n", stderr);
-		return;
+		return -1;
 	}
 	for (size_t c = 0; c < ncols; c++)
 		width[c] = text_width(cols[c].header);
@@ -169,6 +169,7 @@ void spctl_print_table(const struct column *cols, json_t *items)
 	for (size_t k = 0; k < nrows * ncols; k++)
 		free(cells[k]);
 	free(cells);
+	return 0;
 }
 
 /* [{"Key":..,"Value":..}, ...], the KeyValue lists of the Spider API. */

@@ -207,7 +207,8 @@ json_t *spctl_json_path(json_t *root, const char *path);
 /* A JSON value as a cell: strings as is, arrays joined with ","; NULL for
  * missing, null or empty. */
 char *spctl_json_text(json_t *v);
-void spctl_print_table(const struct column *cols, json_t *items);
+/* Returns -1 after reporting when out of memory. */
+int spctl_print_table(const struct column *cols, json_t *items);
 void spctl_print_object(json_t *obj, bool hide_values);
 /* Pretty-print a JSON text without re-encoding it, so numbers, key order
  * and escapes stay exactly as the server sent them. */

@@ -9,11 +9,14 @@ import ctypes
 import ctypes.util
 import glob
 import http.client
+import io
 import json
 import os
 import re
+import select
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -283,26 +286,72 @@ def yescrypt_crypt(password):
 
 def raw_http(url, method, path, headers=None, body=None, chunks=None,
              timeout=30):
-    """Low-level request with http.client: send body bytes as they are, or
-    a chunked body from the iterable chunks.  Returns a Response; a peer
-    that resets the connection while we send is reported as status 0 with
-    the exception text as body."""
+    """Low-level request over a plain socket: send body bytes as they are,
+    or a chunked body made of the byte strings in chunks.  Like curl, it
+    stops sending when the server answers early (a 413 before the whole
+    body is read) and reads that answer.  Returns a Response, or one with
+    status 0 and the failure as body when no answer came."""
     u = urllib.parse.urlsplit(url)
-    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
+    head = [f"{method} {path} HTTP/1.1", f"Host: {u.hostname}:{u.port}",
+            "Connection: close"]
+    head += [f"{k}: {v}" for k, v in (headers or {}).items()]
+    payload = b""
+    if chunks is not None:
+        head.append("Transfer-Encoding: chunked")
+        payload = b"".join(b"%x\r\n%s\r\n" % (len(c), c)
+                           for c in chunks if c) + b"0\r\n\r\n"
+    elif body is not None:
+        head.append(f"Content-Length: {len(body)}")
+        payload = body
+    data = ("\r\n".join(head) + "\r\n\r\n").encode() + payload
     try:
-        hdrs = dict(headers or {})
-        if chunks is not None:
-            conn.request(method, path, body=iter(chunks), headers=hdrs,
-                         encode_chunked=True)
-        else:
-            conn.request(method, path, body=body, headers=hdrs)
-        r = conn.getresponse()
-        return Response(r.status, r.headers, r.read().decode(
-            errors="replace"))
-    except (ConnectionError, http.client.HTTPException) as e:
+        sock = socket.create_connection((u.hostname, u.port), timeout=timeout)
+    except OSError as e:
         return Response(0, {}, repr(e))
-    finally:
-        conn.close()
+    with sock:
+        off = 0
+        deadline = time.monotonic() + timeout
+        while off < len(data) and time.monotonic() < deadline:
+            readable, writable, _ = select.select([sock], [sock], [], 1)
+            if readable:
+                break  # an early answer
+            if writable:
+                try:
+                    off += sock.send(data[off:off + 65536])
+                except OSError:
+                    break
+        raw = b""
+        while time.monotonic() < deadline:
+            try:
+                got = sock.recv(65536)
+            except socket.timeout:
+                break
+            except OSError:
+                break
+            if not got:
+                break
+            raw += got
+    # skip interim 1xx answers (100 Continue)
+    while re.match(rb"HTTP/1\.[01] 1[0-9][0-9]", raw) and b"\r\n\r\n" in raw:
+        raw = raw.split(b"\r\n\r\n", 1)[1]
+    m = re.match(rb"HTTP/1\.[01] ([0-9]{3})[^\r\n]*\r\n", raw)
+    if not m or b"\r\n\r\n" not in raw:
+        return Response(0, {}, f"no HTTP answer: {raw[:200]!r}")
+    header_bytes, rest = raw[m.end():].split(b"\r\n\r\n", 1)
+    hdrs = http.client.parse_headers(io.BytesIO(header_bytes + b"\r\n\r\n"))
+    if "chunked" in (hdrs.get("Transfer-Encoding") or "").lower():
+        out = b""
+        while rest:
+            size_line, rest = rest.split(b"\r\n", 1)
+            size = int(size_line.split(b";")[0], 16)
+            if size == 0:
+                break
+            out += rest[:size]
+            rest = rest[size + 2:]
+        rest = out
+    elif hdrs.get("Content-Length") is not None:
+        rest = rest[:int(hdrs["Content-Length"])]
+    return Response(int(m.group(1)), hdrs, rest.decode(errors="replace"))
 
 
 def check_error(tc, resp, status, code, message=None, contains=()):
