@@ -80,10 +80,20 @@ void sp_hiscall_format_line(char *buf, size_t size, const char *host,
 	localtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S (%A)", &tm);
 	snprintf(buf, size,
-		 "[HISCALL].[%s] %s %s():%d - \"CloudOS\" : \"%s\", \"RegionZone\" : \"%s\", \"ResourceType\" : \"%s\", \"ResourceName\" : \"%s\", \"CloudOSAPI\" : \"%s\", \"ElapsedTime\" : \"%.4f\", \"ErrorMSG\" : \"%s\"\n",
-		 host, when, func, line, r->cloudos, r->regionzone,
-		 r->resource_type, r->resource_name, r->cloud_api, r->elapsed,
-		 r->error);
+		     "[HISCALL].[%s] %s %s():%d - \"CloudOS\" : \"%s\", \"RegionZone\" : \"%s\", \"ResourceType\" : \"%s\", \"ResourceName\" : \"%s\", \"CloudOSAPI\" : \"%s\", \"ElapsedTime\" : \"%.4f\", \"ErrorMSG\" : \"%s\"\n",
+		     host, when, func, line, r->cloudos, r->regionzone,
+		     r->resource_type, r->resource_name, r->cloud_api, r->elapsed,
+		     r->error);
+}
+
+/* Quotes and line breaks in a field would break the line format. */
+static void field_clean(char *s)
+{
+	for (; *s; s++)
+		if (*s == '"')
+			*s = '\'';
+		else if (*s == '\n' || *s == '\r')
+			*s = ' ';
 }
 
 static int file_open(sp_hiscall *h, sp_error *err)
@@ -279,12 +289,20 @@ void sp_hiscall_record(sp_hiscall *h, const char *func, int line,
 	    !q.rec.resource_type || !q.rec.resource_name ||
 	    !q.rec.cloud_api || !q.rec.error)
 		goto drop;
-	/* Quotes and newlines in an error would break the line format. */
-	for (char *c = q.rec.error; *c; c++)
-		if (*c == '"' || *c == '\n' || *c == '\r')
-			*c = *c == '"' ? '\'' : ' ';
+	field_clean(q.rec.connection);
+	field_clean(q.rec.cloudos);
+	field_clean(q.rec.regionzone);
+	field_clean(q.rec.resource_type);
+	field_clean(q.rec.resource_name);
+	field_clean(q.rec.cloud_api);
+	field_clean(q.rec.error);
 	sp_hiscall_format_line(buf, sizeof(buf), h->host, q.rec.time_ms, func,
 			       line, &q.rec);
+	/* A cut line still closes its last field and ends the line. */
+	if (strlen(buf) == sizeof(buf) - 1 && buf[sizeof(buf) - 2] != '\n') {
+		buf[sizeof(buf) - 3] = '"';
+		buf[sizeof(buf) - 2] = '\n';
+	}
 	q.line = strdup(buf);
 	if (!q.line)
 		goto drop;

@@ -42,7 +42,8 @@ void sp_hiscall_flush(sp_hiscall *h);
 /* Records dropped because the queue was full. */
 uint64_t sp_hiscall_dropped(sp_hiscall *h);
 
-/* Format one line of the HisCall file into buf (exposed for tests). */
+/* Format one line of the HisCall file into buf, cut as snprintf cuts
+ * (exposed for tests). */
 void sp_hiscall_format_line(char *buf, size_t size, const char *host,
 			    int64_t time_ms, const char *func, int line,
 			    const sp_hiscall_rec *r);

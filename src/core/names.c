@@ -3,6 +3,16 @@
 
 #include "core/names.h"
 
+/* Quote a name in a message only when it is printable ASCII: a message
+ * must stay valid UTF-8 and one line. */
+static const char *shown(const char *name)
+{
+	for (const char *p = name; *p; p++)
+		if (!isprint((unsigned char)*p) || (unsigned char)*p > 0x7e)
+			return "(unprintable)";
+	return name;
+}
+
 int sp_name_validate(const char *field, const char *name, sp_error *err)
 {
 	size_t n;
@@ -17,15 +27,14 @@ int sp_name_validate(const char *field, const char *name, sp_error *err)
 	if (!isalnum((unsigned char)name[0]))
 		return sp_error_set(err, SP_ERR_INVALID,
 				    "%s '%.*s' must start with a letter or digit",
-				    field, SP_NAME_MAX, name);
+				    field, SP_NAME_MAX, shown(name));
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)name[i];
 
 		if (!isalnum(c) && c != '-' && c != '_' && c != '.')
 			return sp_error_set(err, SP_ERR_INVALID,
 					    "%s '%.*s' has a character not allowed at position %zu: use letters, digits, '-', '_' or '.'",
-					    field, SP_NAME_MAX,
-					    isprint(c) ? name : "(unprintable)", i + 1);
+					    field, SP_NAME_MAX, shown(name), i + 1);
 	}
 	return 0;
 }

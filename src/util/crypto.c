@@ -78,7 +78,7 @@ int sp_key_load(const char *hex, const char *path, sp_key *ret,
 				    "key file '%s' is readable by others (mode %03o); chmod 600 it",
 				    path, (unsigned)(st.st_mode & 0777));
 	n = read(fd, key.bytes, SP_KEY_LEN);
-	if (n != SP_KEY_LEN)
+	if (n != SP_KEY_LEN || st.st_size != SP_KEY_LEN)
 		return sp_error_set(err, SP_ERR_INTERNAL,
 				    "key file '%s' must hold exactly %d bytes",
 				    path, SP_KEY_LEN);
