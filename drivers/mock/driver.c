@@ -41,6 +41,9 @@ static void session_free(sp_session *s)
 	if (!s)
 		return;
 	mock_cloud_release(s->cloud);
+	json_decref(s->regions_out);
+	json_decref(s->images_out);
+	json_decref(s->specs_out);
 	free(s->region);
 	free(s->zone);
 	free(s);
@@ -91,7 +94,8 @@ static int mock_open(const sp_host *host, void *host_ctx,
 	/* Faults first: a bad value should not create a state file. */
 	if (mock_fault_parse(&s->fault, info, err) < 0 ||
 	    mock_cloud_acquire(info->state_dir, name, &s->cloud, err) < 0 ||
-	    session_place(s, info, err) < 0)
+	    session_place(s, info, err) < 0 ||
+	    mock_session_catalog(s, err) < 0)
 		return -1;
 	*ret_session = TAKE_PTR(s);
 	return 0;

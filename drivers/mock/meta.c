@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * drivers/mock/meta.c - the read-only metadata methods: regions and zones,
- * images, VM specs and prices.  Each result is built fresh from the cloud's
- * docs, so the caller owns it outright.
+ * images, VM specs and prices.  Every result is a fresh object (a deep copy
+ * where a prepared list exists), so the caller owns it outright.
  */
 #include "mock.h"
 
@@ -66,11 +66,25 @@ static json_t *image_conv(json_t *doc, json_t *unused)
 	return mock_image_info(doc);
 }
 
+static json_t *spec_conv(json_t *doc, json_t *region)
+{
+	return mock_spec_info(doc, region);
+}
+
+int mock_session_catalog(sp_session *s, sp_error *err)
+{
+	if (convert_all(s->cloud->regions, region_conv, NULL, &s->regions_out, err) < 0 ||
+	    convert_all(s->cloud->images, image_conv, NULL, &s->images_out, err) < 0 ||
+	    convert_all(s->cloud->specs, spec_conv, session_region(s), &s->specs_out, err) < 0)
+		return -1;
+	return 0;
+}
+
 static int rz_list(sp_session *s, json_t **ret_array, sp_error *err)
 {
 	if (mock_enter(s, MOCK_OP_LIST_REGION_ZONE, err) < 0)
 		return -1;
-	return convert_all(s->cloud->regions, region_conv, NULL, ret_array, err);
+	return copy_out(s->regions_out, ret_array, err);
 }
 
 static int rz_get(sp_session *s, const char *name, json_t **ret_info,
@@ -107,7 +121,7 @@ static int image_list(sp_session *s, json_t **ret_array, sp_error *err)
 {
 	if (mock_enter(s, MOCK_OP_LIST_IMAGE, err) < 0)
 		return -1;
-	return convert_all(s->cloud->images, image_conv, NULL, ret_array, err);
+	return copy_out(s->images_out, ret_array, err);
 }
 
 static int image_get(sp_session *s, const char *name, json_t **ret_info,
@@ -129,7 +143,7 @@ static int spec_list(sp_session *s, json_t **ret_array, sp_error *err)
 {
 	if (mock_enter(s, MOCK_OP_LIST_VMSPEC, err) < 0)
 		return -1;
-	return convert_all(s->cloud->specs, mock_spec_info, session_region(s), ret_array, err);
+	return copy_out(s->specs_out, ret_array, err);
 }
 
 static int spec_get(sp_session *s, const char *name, json_t **ret_info,

@@ -75,12 +75,20 @@ struct sp_session {
 	char *region;
 	char *zone;
 	struct mock_fault fault;
+	/* The catalogue lists in Spider's shapes, built once at open: the
+	 * catalogue does not change while the session lives.  Callers get
+	 * deep copies. */
+	json_t *regions_out, *images_out, *specs_out;
 };
 
 /* driver.c */
 /* The value of key (case-insensitive) in kv, "" for a NULL value, or NULL
  * when the key is absent. */
 const char *mock_kv_get(const sp_kv *kv, size_t n, const char *key);
+
+/* meta.c */
+/* Build the session's catalogue lists. */
+int mock_session_catalog(sp_session *s, sp_error *err);
 
 /* fault.c */
 const char *mock_op_name(enum mock_op op);

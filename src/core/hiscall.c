@@ -12,9 +12,13 @@
 #define LINE_MAX_LEN 2048
 #define BATCH_MAX 4096
 
+/* A record waiting for the writer.  Its strings share one allocation;
+ * the line is formatted by the writer, off the request path. */
 typedef struct queued {
 	sp_hiscall_rec rec;
-	char *line;
+	char *blob;
+	const char *func;
+	int line;
 } queued;
 
 struct sp_hiscall {
@@ -36,14 +40,7 @@ struct sp_hiscall {
 
 static void queued_clear(queued *q)
 {
-	free(q->rec.connection);
-	free(q->rec.cloudos);
-	free(q->rec.regionzone);
-	free(q->rec.resource_type);
-	free(q->rec.resource_name);
-	free(q->rec.cloud_api);
-	free(q->rec.error);
-	free(q->line);
+	free(q->blob);
 	memset(q, 0, sizeof(*q));
 }
 
@@ -138,14 +135,24 @@ static void write_batch(sp_hiscall *h, queued *batch, size_t n)
 {
 	sp_hiscall_rec recs[BATCH_MAX];
 	sp_error err = { 0 };
+	char line[LINE_MAX_LEN];
 
 	for (size_t i = 0; i < n; i++) {
-		size_t len = strlen(batch[i].line);
+		size_t len;
 
+		sp_hiscall_format_line(line, sizeof(line), h->host,
+				       batch[i].rec.time_ms, batch[i].func,
+				       batch[i].line, &batch[i].rec);
+		len = strlen(line);
+		/* A cut line still closes its last field and ends the line. */
+		if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
+			line[len - 2] = '"';
+			line[len - 1] = '\n';
+		}
 		if (h->file && h->file_size + len > h->cfg.file_max_bytes &&
 		    h->file_size > 0)
 			file_rotate(h);
-		if (h->file && fwrite(batch[i].line, 1, len, h->file) == len)
+		if (h->file && fwrite(line, 1, len, h->file) == len)
 			h->file_size += len;
 		recs[i] = batch[i].rec;
 	}
@@ -272,40 +279,41 @@ void sp_hiscall_record(sp_hiscall *h, const char *func, int line,
 		       const char *resource_name, const char *cloud_api,
 		       double elapsed, const char *error)
 {
-	queued q = { 0 };
-	char buf[LINE_MAX_LEN];
+	const char *in[] = { connection, cloudos, regionzone, resource_type,
+			     resource_name, cloud_api, error };
+	char **out[ELEMENTSOF(in)];
+	size_t len[ELEMENTSOF(in)], total = 0;
+	queued q = { .func = func, .line = line };
+	char *p;
 	bool wake;
 
-	q.rec.time_ms = sp_now_ms();
-	q.rec.connection = strdup(connection ? connection : "");
-	q.rec.cloudos = strdup(cloudos ? cloudos : "");
-	q.rec.regionzone = strdup(regionzone ? regionzone : "");
-	q.rec.resource_type = strdup(resource_type ? resource_type : "");
-	q.rec.resource_name = strdup(resource_name ? resource_name : "");
-	q.rec.cloud_api = strdup(cloud_api ? cloud_api : "");
-	q.rec.elapsed = elapsed;
-	q.rec.error = strdup(error ? error : "");
-	if (!q.rec.connection || !q.rec.cloudos || !q.rec.regionzone ||
-	    !q.rec.resource_type || !q.rec.resource_name ||
-	    !q.rec.cloud_api || !q.rec.error)
-		goto drop;
-	field_clean(q.rec.connection);
-	field_clean(q.rec.cloudos);
-	field_clean(q.rec.regionzone);
-	field_clean(q.rec.resource_type);
-	field_clean(q.rec.resource_name);
-	field_clean(q.rec.cloud_api);
-	field_clean(q.rec.error);
-	sp_hiscall_format_line(buf, sizeof(buf), h->host, q.rec.time_ms, func,
-			       line, &q.rec);
-	/* A cut line still closes its last field and ends the line. */
-	if (strlen(buf) == sizeof(buf) - 1 && buf[sizeof(buf) - 2] != '\n') {
-		buf[sizeof(buf) - 3] = '"';
-		buf[sizeof(buf) - 2] = '\n';
+	out[0] = &q.rec.connection;
+	out[1] = &q.rec.cloudos;
+	out[2] = &q.rec.regionzone;
+	out[3] = &q.rec.resource_type;
+	out[4] = &q.rec.resource_name;
+	out[5] = &q.rec.cloud_api;
+	out[6] = &q.rec.error;
+	for (size_t i = 0; i < ELEMENTSOF(in); i++) {
+		len[i] = in[i] ? strlen(in[i]) : 0;
+		total += len[i] + 1;
 	}
-	q.line = strdup(buf);
-	if (!q.line)
-		goto drop;
+	q.blob = p = malloc(total);
+	if (!q.blob) {
+		pthread_mutex_lock(&h->lock);
+		h->dropped++;
+		pthread_mutex_unlock(&h->lock);
+		return;
+	}
+	for (size_t i = 0; i < ELEMENTSOF(in); i++) {
+		memcpy(p, in[i] ? in[i] : "", len[i]);
+		p[len[i]] = '\0';
+		field_clean(p);
+		*out[i] = p;
+		p += len[i] + 1;
+	}
+	q.rec.time_ms = sp_now_ms();
+	q.rec.elapsed = elapsed;
 
 	pthread_mutex_lock(&h->lock);
 	if (h->count == h->cfg.queue_max) {

@@ -29,7 +29,8 @@ int sp_hiscall_open(sp_store *st, const sp_hiscall_config *cfg,
 void sp_hiscall_close(sp_hiscall *h);
 
 /* Record one call.  func/line name the caller, as the original's lines
- * do.  error is NULL or "" on success.  Thread-safe. */
+ * do; func must be a string of static storage (__func__ or a literal).
+ * error is NULL or "" on success.  Thread-safe. */
 void sp_hiscall_record(sp_hiscall *h, const char *func, int line,
 		       const char *connection, const char *cloudos,
 		       const char *regionzone, const char *resource_type,
