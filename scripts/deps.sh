@@ -6,7 +6,7 @@ set -euo pipefail
 
 SPIDER_DEBS=(
   build-essential cmake pkg-config git
-  libmicrohttpd-dev libjansson-dev libsqlite3-dev libssl-dev libcrypt-dev
+  libmicrohttpd-dev libjansson-dev libsqlite3-dev libssl-dev nettle-dev libcrypt-dev
   libcurl4-openssl-dev libcmocka-dev
   python3 curl openssl whois
 )

@@ -2,9 +2,11 @@
 #include <ctype.h>
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
+#include <nettle/base64.h>
+#include <nettle/gcm.h>
+#include <nettle/memops.h>
+#include <nettle/sha2.h>
+#include <sys/random.h>
 
 #include "util/crypto.h"
 
@@ -12,14 +14,22 @@
 #define TAG_LEN 16
 #define SEAL_PREFIX "v1:"
 
-static void evp_ctx_freep(EVP_CIPHER_CTX **p)
-{
-	EVP_CIPHER_CTX_free(*p);
-}
-
 int sp_random_bytes(void *buf, size_t n)
 {
-	return RAND_bytes(buf, (int)n) == 1 ? 0 : -1;
+	unsigned char *p = buf;
+
+	while (n > 0) {
+		ssize_t got = getrandom(p, n, 0);
+
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += got;
+		n -= (size_t)got;
+	}
+	return 0;
 }
 
 static int hex_decode(const char *hex, unsigned char *out, size_t n)
@@ -109,28 +119,27 @@ int sp_key_write(const char *path, const sp_key *key, sp_error *err)
 char *sp_seal(const sp_key *key, const void *plain, size_t len,
 	      const char *aad, sp_error *err)
 {
-	_cleanup_(evp_ctx_freep) EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
 	_cleanup_free_ unsigned char *buf = NULL;
 	_cleanup_free_ char *b64 = NULL;
+	struct gcm_aes256_ctx ctx;
 	char *out;
-	int outl, fin;
 
 	if (len > INT32_MAX / 2)
 		return sp_error_set(err, SP_ERR_TOO_LARGE, "secret too large"),
 		       NULL;
 	buf = malloc(NONCE_LEN + len + TAG_LEN);
-	if (!ctx || !buf)
+	if (!buf)
 		return sp_error_oom(err), NULL;
-	if (sp_random_bytes(buf, NONCE_LEN) < 0 ||
-	    EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key->bytes, buf) != 1 ||
-	    (aad && EVP_EncryptUpdate(ctx, NULL, &outl, (const unsigned char *)aad,
-				      (int)strlen(aad)) != 1) ||
-	    EVP_EncryptUpdate(ctx, buf + NONCE_LEN, &outl, plain, (int)len) != 1 ||
-	    EVP_EncryptFinal_ex(ctx, buf + NONCE_LEN + outl, &fin) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TAG_LEN,
-				buf + NONCE_LEN + len) != 1)
-		return sp_error_set(err, SP_ERR_INTERNAL, "encryption failed"),
-		       NULL;
+	if (sp_random_bytes(buf, NONCE_LEN) < 0)
+		return sp_error_set(err, SP_ERR_INTERNAL,
+				    "cannot gather random bytes for a nonce"), NULL;
+	gcm_aes256_set_key(&ctx, key->bytes);
+	gcm_aes256_set_iv(&ctx, NONCE_LEN, buf);
+	if (aad)
+		gcm_aes256_update(&ctx, strlen(aad), (const uint8_t *)aad);
+	gcm_aes256_encrypt(&ctx, len, buf + NONCE_LEN, plain);
+	gcm_aes256_digest(&ctx, TAG_LEN, buf + NONCE_LEN + len);
+	explicit_bzero(&ctx, sizeof(ctx));
 	b64 = sp_base64_encode(buf, NONCE_LEN + len + TAG_LEN);
 	if (!b64 || asprintf(&out, SEAL_PREFIX "%s", b64) < 0)
 		return sp_error_oom(err), NULL;
@@ -140,18 +149,19 @@ char *sp_seal(const sp_key *key, const void *plain, size_t len,
 char *sp_unseal(const sp_key *key, const char *sealed, const char *aad,
 		size_t *ret_len, sp_error *err)
 {
-	_cleanup_(evp_ctx_freep) EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
 	_cleanup_free_ unsigned char *raw = NULL;
 	_cleanup_secret_ char *plain = NULL;
+	struct gcm_aes256_ctx ctx;
+	uint8_t tag[TAG_LEN];
 	size_t rawlen, len;
-	int outl, fin;
+	bool ok;
 
 	if (!sealed || strncmp(sealed, SEAL_PREFIX, 3) != 0)
 		return sp_error_set(err, SP_ERR_INTERNAL,
 				    "sealed secret has an unknown format"), NULL;
 	sealed += 3;
 	raw = malloc(strlen(sealed) / 4 * 3 + 1);
-	if (!ctx || !raw)
+	if (!raw)
 		return sp_error_oom(err), NULL;
 	if (sp_base64_decode(sealed, raw, &rawlen) < 0 ||
 	    rawlen < NONCE_LEN + TAG_LEN)
@@ -161,59 +171,60 @@ char *sp_unseal(const sp_key *key, const char *sealed, const char *aad,
 	plain = calloc(1, len + 1);
 	if (!plain)
 		return sp_error_oom(err), NULL;
-	if (EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key->bytes, raw) != 1 ||
-	    (aad && EVP_DecryptUpdate(ctx, NULL, &outl, (const unsigned char *)aad,
-				      (int)strlen(aad)) != 1) ||
-	    EVP_DecryptUpdate(ctx, (unsigned char *)plain, &outl,
-			      raw + NONCE_LEN, (int)len) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG_LEN,
-				raw + NONCE_LEN + len) != 1 ||
-	    EVP_DecryptFinal_ex(ctx, (unsigned char *)plain + outl, &fin) != 1)
+	gcm_aes256_set_key(&ctx, key->bytes);
+	gcm_aes256_set_iv(&ctx, NONCE_LEN, raw);
+	if (aad)
+		gcm_aes256_update(&ctx, strlen(aad), (const uint8_t *)aad);
+	gcm_aes256_decrypt(&ctx, len, (uint8_t *)plain, raw + NONCE_LEN);
+	gcm_aes256_digest(&ctx, TAG_LEN, tag);
+	explicit_bzero(&ctx, sizeof(ctx));
+	ok = memeql_sec(tag, raw + NONCE_LEN + len, TAG_LEN);
+	if (!ok) {
+		explicit_bzero(plain, len);
 		return sp_error_set(err, SP_ERR_INTERNAL,
 				    "secret does not decrypt with this install's key (was it sealed under another SPIDER_SECRET_KEY or key file?)"),
 		       NULL;
+	}
 	*ret_len = len;
 	return TAKE_PTR(plain);
 }
 
 char *sp_base64_encode(const void *data, size_t len)
 {
-	size_t outlen = 4 * ((len + 2) / 3) + 1;
-	char *out = malloc(outlen);
+	char *out = malloc(BASE64_ENCODE_RAW_LENGTH(len) + 1);
 
 	if (!out)
 		return NULL;
-	EVP_EncodeBlock((unsigned char *)out, data, (int)len);
+	base64_encode_raw(out, len, data);
+	out[BASE64_ENCODE_RAW_LENGTH(len)] = '\0';
 	return out;
 }
 
 int sp_base64_decode(const char *in, unsigned char *out, size_t *ret_len)
 {
-	size_t inlen = strlen(in);
-	int n;
+	struct base64_decode_ctx ctx;
+	size_t inlen = strlen(in), n = inlen / 4 * 3;
 
 	if (inlen % 4 != 0)
 		return -1;
-	n = EVP_DecodeBlock(out, (const unsigned char *)in, (int)inlen);
-	if (n < 0)
+	base64_decode_init(&ctx);
+	if (!base64_decode_update(&ctx, &n, out, inlen, in) ||
+	    !base64_decode_final(&ctx))
 		return -1;
-	/* EVP_DecodeBlock counts the padding as zero bytes. */
-	if (inlen >= 1 && in[inlen - 1] == '=')
-		n--;
-	if (inlen >= 2 && in[inlen - 2] == '=')
-		n--;
-	*ret_len = (size_t)n;
+	*ret_len = n;
 	return 0;
 }
 
 void sp_sha256(const void *data, size_t len, unsigned char out[32])
 {
-	unsigned int n = 32;
+	struct sha256_ctx ctx;
 
-	EVP_Digest(data, len, out, &n, EVP_sha256(), NULL);
+	sha256_init(&ctx);
+	sha256_update(&ctx, len, data);
+	sha256_digest(&ctx, SHA256_DIGEST_SIZE, out);
 }
 
 bool sp_consttime_eq(const void *a, const void *b, size_t len)
 {
-	return CRYPTO_memcmp(a, b, len) == 0;
+	return memeql_sec(a, b, len);
 }
