@@ -340,6 +340,17 @@ int sp_cim_get(sp_core *core, sp_cim_kind kind, const char *name,
 	return 0;
 }
 
+int sp_cim_get_text(sp_core *core, sp_cim_kind kind, const char *name,
+		    char **ret_text, sp_error *err)
+{
+	sp_cim_row *row _cleanup_(sp_cim_row_freep) = NULL;
+
+	if (sp_store_cim_get(core->store, kind, name, &row, err) < 0)
+		return -1;
+	*ret_text = TAKE_PTR(row->doc);
+	return 0;
+}
+
 static int provider_filter(const char *in, char *buf, size_t size,
 			   const char **ret, sp_error *err)
 {

@@ -75,9 +75,11 @@ static int cim_list(sp_req *req, sp_cim_kind kind, json_t **ret, sp_error *err)
 	return *ret ? 0 : sp_error_oom(err);
 }
 
+/* The stored document is the answer, byte for byte: no parse, no dump. */
 static int cim_get(sp_req *req, sp_cim_kind kind, json_t **ret, sp_error *err)
 {
-	return sp_cim_get(req->core, kind, sp_req_param(req, kinds[kind].param), ret, err);
+	return sp_cim_get_text(req->core, kind, sp_req_param(req, kinds[kind].param),
+			       &req->raw_json, err);
 }
 
 static int cim_delete(sp_req *req, sp_cim_kind kind, json_t **ret, sp_error *err)

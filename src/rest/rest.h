@@ -28,6 +28,9 @@ typedef struct sp_req {
 	size_t n_query;
 	/* A handler that answers in plain text sets this (malloc'd). */
 	char *text;
+	/* A handler that has its answer serialised already sets this
+	 * (malloc'd, valid JSON) instead of returning a json_t. */
+	char *raw_json;
 } sp_req;
 
 /* Success: 0 and *ret (new reference).  Failure: -1 and *err. */

@@ -19,6 +19,9 @@
 
 #define THREAD_STACK (1024 * 1024)
 #define IDLE_TIMEOUT_S 120
+/* Per-connection memory for headers and buffers; MHD clears it after
+ * every request, so it is kept small. */
+#define CONNECTION_MEMORY (16 * 1024)
 
 struct sp_server {
 	struct MHD_Daemon *mhd;
@@ -74,6 +77,7 @@ static void req_clear(sp_req *req)
 	}
 	json_decref(req->body);
 	free(req->text);
+	free(req->raw_json);
 }
 
 static enum MHD_Result send_text(sp_server *s, struct MHD_Connection *c,
@@ -227,6 +231,9 @@ static enum MHD_Result dispatch(sp_server *s, struct MHD_Connection *c,
 	} else if (req.text) {
 		ret = send_text(s, c, 200, TAKE_PTR(req.text),
 				"text/plain; charset=utf-8", false);
+	} else if (req.raw_json) {
+		ret = send_text(s, c, 200, TAKE_PTR(req.raw_json),
+				"application/json", false);
 	} else {
 		ret = send_json(s, c, 200, TAKE_PTR(out), false);
 	}
@@ -376,6 +383,7 @@ int sp_server_start(sp_core *core, sp_auth *auth, const sp_server_config *cfg,
 		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
 		MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections ? cfg->max_connections : 1024u,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
 		MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK,
 		MHD_OPTION_UNESCAPE_CALLBACK, unescape_none, NULL,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
