@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * drivers/mock/meta.c - the read-only metadata methods: regions and zones,
- * images, VM specs and prices.  Every result is a fresh object (a deep copy
- * where a prepared list exists), so the caller owns it outright.
+ * images, VM specs and prices.  The lists are prepared once per session and
+ * shared with callers (read-only, as the ABI says); everything else is
+ * built fresh.
  */
 #include "mock.h"
 
@@ -84,7 +85,8 @@ static int rz_list(sp_session *s, json_t **ret_array, sp_error *err)
 {
 	if (mock_enter(s, MOCK_OP_LIST_REGION_ZONE, err) < 0)
 		return -1;
-	return copy_out(s->regions_out, ret_array, err);
+	*ret_array = json_incref(s->regions_out);
+	return 0;
 }
 
 static int rz_get(sp_session *s, const char *name, json_t **ret_info,
@@ -121,7 +123,8 @@ static int image_list(sp_session *s, json_t **ret_array, sp_error *err)
 {
 	if (mock_enter(s, MOCK_OP_LIST_IMAGE, err) < 0)
 		return -1;
-	return copy_out(s->images_out, ret_array, err);
+	*ret_array = json_incref(s->images_out);
+	return 0;
 }
 
 static int image_get(sp_session *s, const char *name, json_t **ret_info,
@@ -143,7 +146,8 @@ static int spec_list(sp_session *s, json_t **ret_array, sp_error *err)
 {
 	if (mock_enter(s, MOCK_OP_LIST_VMSPEC, err) < 0)
 		return -1;
-	return copy_out(s->specs_out, ret_array, err);
+	*ret_array = json_incref(s->specs_out);
+	return 0;
 }
 
 static int spec_get(sp_session *s, const char *name, json_t **ret_info,

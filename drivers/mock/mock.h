@@ -76,8 +76,8 @@ struct sp_session {
 	char *zone;
 	struct mock_fault fault;
 	/* The catalogue lists in Spider's shapes, built once at open: the
-	 * catalogue does not change while the session lives.  Callers get
-	 * deep copies. */
+	 * catalogue does not change while the session lives.  They are
+	 * shared with callers, read-only. */
 	json_t *regions_out, *images_out, *specs_out;
 };
 

@@ -12,8 +12,11 @@
  * Resource data crosses the ABI as jansson values (json_t) in the shapes of
  * the Spider REST reference (RegionZoneInfo, ImageInfo, VMSpecInfo, ...).
  * Ownership rule for every method: a json_t written to a ret_ parameter is
- * a new reference owned by the caller; arguments are borrowed.  ret_
- * parameters are written only on success.
+ * a new reference owned by the caller, who releases it with json_decref();
+ * arguments are borrowed.  ret_ parameters are written only on success.
+ * A result may be shared (a driver may hand out json_incref() of a cached
+ * list), so callers treat results as read-only and json_deep_copy() one
+ * before changing it; drivers never change a value once handed out.
  *
  * Every method returns 0 on success or -1 on failure, in which case it has
  * filled *err with one of the SP_ERR_* codes and a message that names the

@@ -191,8 +191,17 @@ static int h_priceinfo(sp_req *req, json_t **ret, sp_error *err)
 			   region, (json_t *)filter, &v) < 0)
 		return -1;
 	for (size_t i = 0; i < req->n_query; i++)
-		if (strcasecmp(req->query[i].name, "simple") == 0)
+		if (strcasecmp(req->query[i].name, "simple") == 0) {
+			/* Driver results are read-only: change a copy. */
+			json_t *copy = json_deep_copy(v);
+
+			json_decref(v);
+			if (!copy)
+				return sp_error_oom(err);
+			v = copy;
 			price_simplify(v);
+			break;
+		}
 	*ret = v;
 	return 0;
 }
