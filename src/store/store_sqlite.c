@@ -301,35 +301,56 @@ static int row_exists(sqlite3 *db, sp_cim_kind kind, const char *name,
 	}
 }
 
-static int st_cim_put(sp_store *base, sp_cim_kind kind, const sp_cim_row *row,
+/* Write transactions: serial on the one writer connection, short, and
+ * either committed whole or rolled back whole. */
+static int tx_begin(sqlite_store *s, sp_error *err)
+{
+	pthread_mutex_lock(&s->wlock);
+	if (db_exec(s->wdb, "BEGIN IMMEDIATE", err) < 0) {
+		pthread_mutex_unlock(&s->wlock);
+		return -1;
+	}
+	return 0;
+}
+
+/* Commit if rc is 0, else roll back; unlock.  Returns 0 only when the
+ * commit went through.  The body's statements must be finalized. */
+static int tx_end(sqlite_store *s, int rc, sp_error *err)
+{
+	if (rc == 0 && db_exec(s->wdb, "COMMIT", err) < 0)
+		rc = -1;
+	if (rc < 0)
+		sqlite3_exec(s->wdb, "ROLLBACK", NULL, NULL, NULL);
+	pthread_mutex_unlock(&s->wlock);
+	return rc;
+}
+
+static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **ret, sp_error *err)
+{
+	if (sqlite3_prepare_v2(db, sql, -1, ret, NULL) != SQLITE_OK)
+		return db_error(db, "prepare", err);
+	return 0;
+}
+
+static int cim_put_tx(sqlite3 *db, sp_cim_kind kind, const sp_cim_row *row,
 		      sp_error *err)
 {
-	sqlite_store *s = (sqlite_store *)base;
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	int rc = -1;
 
-	pthread_mutex_lock(&s->wlock);
-	if (db_exec(s->wdb, "BEGIN IMMEDIATE", err) < 0)
-		goto out_unlock;
 	if (kind == SP_CIM_CONNECTION) {
 		for (int i = 0; i < SP_CIM_CONNECTION; i++) {
 			bool found = false;
 
-			if (row_exists(s->wdb, (sp_cim_kind)i, row->refs[i], &found, err) < 0)
-				goto out_rollback;
-			if (!found) {
-				sp_error_set(err, SP_ERR_INVALID, "%s: does not exist!",
-					     row->refs[i]);
-				goto out_rollback;
-			}
+			if (row_exists(db, (sp_cim_kind)i, row->refs[i], &found, err) < 0)
+				return -1;
+			if (!found)
+				return sp_error_set(err, SP_ERR_INVALID, "%s: does not exist!",
+						    row->refs[i]);
 		}
 	}
-	if (sqlite3_prepare_v2(s->wdb,
-			       "INSERT OR REPLACE INTO cim (kind, name, provider, doc, secret, ref_driver, ref_credential, ref_region, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-			       -1, &st, NULL) != SQLITE_OK) {
-		db_error(s->wdb, "prepare", err);
-		goto out_rollback;
-	}
+	if (prepare(db, "INSERT OR REPLACE INTO cim (kind, name, provider, doc, secret, ref_driver, ref_credential, ref_region, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+		    &st, err) < 0)
+		return -1;
 	sqlite3_bind_int(st, 1, kind);
 	sqlite3_bind_text(st, 2, row->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, row->provider, -1, SQLITE_STATIC);
@@ -339,19 +360,19 @@ static int st_cim_put(sp_store *base, sp_cim_kind kind, const sp_cim_row *row,
 		sqlite3_bind_text(st, 6 + i, kind == SP_CIM_CONNECTION ? row->refs[i] : NULL,
 				  -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 9, sp_now_ms());
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		db_error(s->wdb, "insert", err);
-		goto out_rollback;
-	}
-	if (db_exec(s->wdb, "COMMIT", err) < 0)
-		goto out_rollback;
-	rc = 0;
-	goto out_unlock;
-out_rollback:
-	sqlite3_exec(s->wdb, "ROLLBACK", NULL, NULL, NULL);
-out_unlock:
-	pthread_mutex_unlock(&s->wlock);
-	return rc;
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return db_error(db, "insert", err);
+	return 0;
+}
+
+static int st_cim_put(sp_store *base, sp_cim_kind kind, const sp_cim_row *row,
+		      sp_error *err)
+{
+	sqlite_store *s = (sqlite_store *)base;
+
+	if (tx_begin(s, err) < 0)
+		return -1;
+	return tx_end(s, cim_put_tx(s->wdb, kind, row, err), err);
 }
 
 static int st_cim_get(sp_store *base, sp_cim_kind kind, const char *name,
@@ -473,118 +494,91 @@ out:
 	return rc;
 }
 
+static int cim_delete_tx(sqlite3 *db, sp_cim_kind kind, const char *name,
+			 sp_error *err)
+{
+	_cleanup_stmt_ sqlite3_stmt *users = NULL;
+	_cleanup_stmt_ sqlite3_stmt *del = NULL;
+	char sql[128];
+
+	if (kind != SP_CIM_CONNECTION) {
+		snprintf(sql, sizeof(sql),
+			 "SELECT name FROM cim WHERE kind = %d AND %s = ?1 ORDER BY name LIMIT 1",
+			 SP_CIM_CONNECTION, ref_col[kind]);
+		if (prepare(db, sql, &users, err) < 0)
+			return -1;
+		sqlite3_bind_text(users, 1, name, -1, SQLITE_STATIC);
+		switch (sqlite3_step(users)) {
+		case SQLITE_ROW:
+			return sp_error_set(err, SP_ERR_CONFLICT,
+					    "%s '%s' is used by connection config '%s'; delete that first",
+					    sp_cim_kind_name(kind), name,
+					    (const char *)sqlite3_column_text(users, 0));
+		case SQLITE_DONE:
+			break;
+		default:
+			return db_error(db, "lookup", err);
+		}
+	}
+	if (prepare(db, "DELETE FROM cim WHERE kind = ?1 AND name = ?2", &del, err) < 0)
+		return -1;
+	sqlite3_bind_int(del, 1, kind);
+	sqlite3_bind_text(del, 2, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(del) != SQLITE_DONE)
+		return db_error(db, "delete", err);
+	return 0;
+}
+
 static int st_cim_delete(sp_store *base, sp_cim_kind kind, const char *name,
 			 sp_error *err)
 {
 	sqlite_store *s = (sqlite_store *)base;
-	_cleanup_stmt_ sqlite3_stmt *users = NULL;
-	_cleanup_stmt_ sqlite3_stmt *del = NULL;
-	_cleanup_free_ char *sql = NULL;
-	int rc = -1;
 
-	pthread_mutex_lock(&s->wlock);
-	if (db_exec(s->wdb, "BEGIN IMMEDIATE", err) < 0)
-		goto out_unlock;
-	if (kind != SP_CIM_CONNECTION) {
-		if (asprintf(&sql, "SELECT name FROM cim WHERE kind = %d AND %s = ?1 ORDER BY name LIMIT 1",
-			     SP_CIM_CONNECTION, ref_col[kind]) < 0) {
-			sql = NULL;
-			sp_error_oom(err);
-			goto out_rollback;
-		}
-		if (sqlite3_prepare_v2(s->wdb, sql, -1, &users, NULL) != SQLITE_OK) {
-			db_error(s->wdb, "prepare", err);
-			goto out_rollback;
-		}
-		sqlite3_bind_text(users, 1, name, -1, SQLITE_STATIC);
-		switch (sqlite3_step(users)) {
-		case SQLITE_ROW:
-			sp_error_set(err, SP_ERR_CONFLICT,
-				     "%s '%s' is used by connection config '%s'; delete that first",
-				     sp_cim_kind_name(kind), name,
-				     (const char *)sqlite3_column_text(users, 0));
-			goto out_rollback;
-		case SQLITE_DONE:
-			break;
-		default:
-			db_error(s->wdb, "lookup", err);
-			goto out_rollback;
-		}
+	if (tx_begin(s, err) < 0)
+		return -1;
+	return tx_end(s, cim_delete_tx(s->wdb, kind, name, err), err);
+}
+
+static int hiscall_append_tx(sqlite3 *db, const sp_hiscall_rec *recs,
+			     size_t n, size_t keep_max, sp_error *err)
+{
+	_cleanup_stmt_ sqlite3_stmt *ins = NULL;
+	_cleanup_stmt_ sqlite3_stmt *trim = NULL;
+
+	if (prepare(db, "INSERT INTO hiscall (time_ms, connection, cloudos, regionzone, resource_type, resource_name, cloud_api, elapsed, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+		    &ins, err) < 0 ||
+	    prepare(db, "DELETE FROM hiscall WHERE id <= (SELECT max(id) FROM hiscall) - ?1",
+		    &trim, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const sp_hiscall_rec *h = &recs[i];
+		const char *text[] = { h->connection, h->cloudos, h->regionzone,
+				       h->resource_type, h->resource_name,
+				       h->cloud_api };
+
+		sqlite3_reset(ins);
+		sqlite3_bind_int64(ins, 1, h->time_ms);
+		for (int t = 0; t < (int)ELEMENTSOF(text); t++)
+			sqlite3_bind_text(ins, 2 + t, text[t] ? text[t] : "", -1, SQLITE_STATIC);
+		sqlite3_bind_double(ins, 8, h->elapsed);
+		sqlite3_bind_text(ins, 9, h->error ? h->error : "", -1, SQLITE_STATIC);
+		if (sqlite3_step(ins) != SQLITE_DONE)
+			return db_error(db, "insert call history", err);
 	}
-	if (sqlite3_prepare_v2(s->wdb, "DELETE FROM cim WHERE kind = ?1 AND name = ?2",
-			       -1, &del, NULL) != SQLITE_OK) {
-		db_error(s->wdb, "prepare", err);
-		goto out_rollback;
-	}
-	sqlite3_bind_int(del, 1, kind);
-	sqlite3_bind_text(del, 2, name, -1, SQLITE_STATIC);
-	if (sqlite3_step(del) != SQLITE_DONE) {
-		db_error(s->wdb, "delete", err);
-		goto out_rollback;
-	}
-	if (db_exec(s->wdb, "COMMIT", err) < 0)
-		goto out_rollback;
-	rc = 0;
-	goto out_unlock;
-out_rollback:
-	sqlite3_exec(s->wdb, "ROLLBACK", NULL, NULL, NULL);
-out_unlock:
-	pthread_mutex_unlock(&s->wlock);
-	return rc;
+	sqlite3_bind_int64(trim, 1, (sqlite3_int64)keep_max);
+	if (sqlite3_step(trim) != SQLITE_DONE)
+		return db_error(db, "trim call history", err);
+	return 0;
 }
 
 static int st_hiscall_append(sp_store *base, const sp_hiscall_rec *recs,
 			     size_t n, size_t keep_max, sp_error *err)
 {
 	sqlite_store *s = (sqlite_store *)base;
-	_cleanup_stmt_ sqlite3_stmt *ins = NULL;
-	_cleanup_stmt_ sqlite3_stmt *trim = NULL;
-	int rc = -1;
 
-	pthread_mutex_lock(&s->wlock);
-	if (db_exec(s->wdb, "BEGIN IMMEDIATE", err) < 0)
-		goto out_unlock;
-	if (sqlite3_prepare_v2(s->wdb,
-			       "INSERT INTO hiscall (time_ms, connection, cloudos, regionzone, resource_type, resource_name, cloud_api, elapsed, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-			       -1, &ins, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(s->wdb,
-			       "DELETE FROM hiscall WHERE id <= (SELECT max(id) FROM hiscall) - ?1",
-			       -1, &trim, NULL) != SQLITE_OK) {
-		db_error(s->wdb, "prepare", err);
-		goto out_rollback;
-	}
-	for (size_t i = 0; i < n; i++) {
-		const sp_hiscall_rec *h = &recs[i];
-
-		sqlite3_reset(ins);
-		sqlite3_bind_int64(ins, 1, h->time_ms);
-		sqlite3_bind_text(ins, 2, h->connection ? h->connection : "", -1, SQLITE_STATIC);
-		sqlite3_bind_text(ins, 3, h->cloudos ? h->cloudos : "", -1, SQLITE_STATIC);
-		sqlite3_bind_text(ins, 4, h->regionzone ? h->regionzone : "", -1, SQLITE_STATIC);
-		sqlite3_bind_text(ins, 5, h->resource_type ? h->resource_type : "", -1, SQLITE_STATIC);
-		sqlite3_bind_text(ins, 6, h->resource_name ? h->resource_name : "", -1, SQLITE_STATIC);
-		sqlite3_bind_text(ins, 7, h->cloud_api ? h->cloud_api : "", -1, SQLITE_STATIC);
-		sqlite3_bind_double(ins, 8, h->elapsed);
-		sqlite3_bind_text(ins, 9, h->error ? h->error : "", -1, SQLITE_STATIC);
-		if (sqlite3_step(ins) != SQLITE_DONE) {
-			db_error(s->wdb, "insert call history", err);
-			goto out_rollback;
-		}
-	}
-	sqlite3_bind_int64(trim, 1, (sqlite3_int64)keep_max);
-	if (sqlite3_step(trim) != SQLITE_DONE) {
-		db_error(s->wdb, "trim call history", err);
-		goto out_rollback;
-	}
-	if (db_exec(s->wdb, "COMMIT", err) < 0)
-		goto out_rollback;
-	rc = 0;
-	goto out_unlock;
-out_rollback:
-	sqlite3_exec(s->wdb, "ROLLBACK", NULL, NULL, NULL);
-out_unlock:
-	pthread_mutex_unlock(&s->wlock);
-	return rc;
+	if (tx_begin(s, err) < 0)
+		return -1;
+	return tx_end(s, hiscall_append_tx(s->wdb, recs, n, keep_max, err), err);
 }
 
 static int st_hiscall_query(sp_store *base, const sp_hiscall_filter *f,
@@ -660,27 +654,21 @@ out:
 	return rc;
 }
 
-static int st_cim_reseal(sp_store *base, sp_cim_kind kind,
+static int cim_reseal_tx(sqlite3 *db, sp_cim_kind kind,
 			 char *(*reseal)(void *ctx, const char *name,
 					 const char *secret, sp_error *err),
 			 void *ctx, size_t *ret_n, sp_error *err)
 {
-	sqlite_store *s = (sqlite_store *)base;
 	_cleanup_stmt_ sqlite3_stmt *sel = NULL;
 	_cleanup_stmt_ sqlite3_stmt *upd = NULL;
 	size_t n = 0;
-	int rc = -1, step;
+	int step;
 
-	pthread_mutex_lock(&s->wlock);
-	if (db_exec(s->wdb, "BEGIN IMMEDIATE", err) < 0)
-		goto out_unlock;
-	if (sqlite3_prepare_v2(s->wdb, "SELECT name, secret FROM cim WHERE kind = ?1 AND secret IS NOT NULL",
-			       -1, &sel, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(s->wdb, "UPDATE cim SET secret = ?1 WHERE kind = ?2 AND name = ?3",
-			       -1, &upd, NULL) != SQLITE_OK) {
-		db_error(s->wdb, "prepare", err);
-		goto out_rollback;
-	}
+	if (prepare(db, "SELECT name, secret FROM cim WHERE kind = ?1 AND secret IS NOT NULL",
+		    &sel, err) < 0 ||
+	    prepare(db, "UPDATE cim SET secret = ?1 WHERE kind = ?2 AND name = ?3",
+		    &upd, err) < 0)
+		return -1;
 	sqlite3_bind_int(sel, 1, kind);
 	while ((step = sqlite3_step(sel)) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(sel, 0);
@@ -688,39 +676,34 @@ static int st_cim_reseal(sp_store *base, sp_cim_kind kind,
 						     (const char *)sqlite3_column_text(sel, 1), err);
 
 		if (!sealed)
-			goto out_rollback;
+			return -1;
 		sqlite3_reset(upd);
 		sqlite3_bind_text(upd, 1, sealed, -1, SQLITE_STATIC);
 		sqlite3_bind_int(upd, 2, kind);
 		sqlite3_bind_text(upd, 3, name, -1, SQLITE_STATIC);
-		if (sqlite3_step(upd) != SQLITE_DONE) {
-			db_error(s->wdb, "update", err);
-			goto out_rollback;
-		}
+		if (sqlite3_step(upd) != SQLITE_DONE)
+			return db_error(db, "update", err);
 		n++;
 	}
-	if (step != SQLITE_DONE) {
-		db_error(s->wdb, "reseal", err);
-		goto out_rollback;
-	}
-	sqlite3_finalize(sel);
-	sel = NULL;
-	sqlite3_finalize(upd);
-	upd = NULL;
-	if (db_exec(s->wdb, "COMMIT", err) < 0)
-		goto out_rollback;
+	if (step != SQLITE_DONE)
+		return db_error(db, "reseal", err);
 	*ret_n = n;
-	rc = 0;
-	goto out_unlock;
-out_rollback:
-	sqlite3_finalize(sel);
-	sel = NULL;
-	sqlite3_finalize(upd);
-	upd = NULL;
-	sqlite3_exec(s->wdb, "ROLLBACK", NULL, NULL, NULL);
-out_unlock:
-	pthread_mutex_unlock(&s->wlock);
-	return rc;
+	return 0;
+}
+
+static int st_cim_reseal(sp_store *base, sp_cim_kind kind,
+			 char *(*reseal)(void *ctx, const char *name,
+					 const char *secret, sp_error *err),
+			 void *ctx, size_t *ret_n, sp_error *err)
+{
+	sqlite_store *s = (sqlite_store *)base;
+	size_t n = 0;
+
+	if (tx_begin(s, err) < 0 ||
+	    tx_end(s, cim_reseal_tx(s->wdb, kind, reseal, ctx, &n, err), err) < 0)
+		return -1;
+	*ret_n = n;
+	return 0;
 }
 
 static void st_close(sp_store *base)
