@@ -143,14 +143,13 @@ static const char *kv_find(const sp_kv *kv, size_t n, const char *key)
 	return NULL;
 }
 
-static int conn_open(sp_core *core, const char *name, sp_conn **ret,
-		     sp_error *err)
+/* Open a session for name from its driver and credential rows and the
+ * region's key-values. */
+static int conn_build(sp_core *core, const char *name, const sp_cim_row *drv,
+		      const sp_cim_row *cred, const json_t *region_kv,
+		      sp_conn **ret, sp_error *err)
 {
-	sp_cim_row *cc _cleanup_(sp_cim_row_freep) = NULL;
-	sp_cim_row *drv _cleanup_(sp_cim_row_freep) = NULL;
-	sp_cim_row *cred _cleanup_(sp_cim_row_freep) = NULL;
-	sp_cim_row *reg _cleanup_(sp_cim_row_freep) = NULL;
-	_cleanup_json_ json_t *drv_doc = NULL, *reg_doc = NULL, *cred_kv = NULL;
+	_cleanup_json_ json_t *drv_doc = NULL, *cred_kv = NULL;
 	_cleanup_secret_ char *plain = NULL;
 	_cleanup_free_ sp_kv *ckv = NULL, *rkv = NULL;
 	_cleanup_free_ char *aad = NULL, *state_dir = NULL;
@@ -161,22 +160,10 @@ static int conn_open(sp_core *core, const char *name, sp_conn **ret,
 	sp_conn *c;
 	json_error_t jerr;
 
-	if (sp_store_cim_get(core->store, SP_CIM_CONNECTION, name, &cc, err) < 0)
-		return -1;
-	if (sp_store_cim_get(core->store, SP_CIM_DRIVER, cc->refs[SP_CIM_DRIVER], &drv, err) < 0 ||
-	    sp_store_cim_get(core->store, SP_CIM_CREDENTIAL, cc->refs[SP_CIM_CREDENTIAL], &cred, err) < 0 ||
-	    sp_store_cim_get(core->store, SP_CIM_REGION, cc->refs[SP_CIM_REGION], &reg, err) < 0) {
-		/* A row a connection refers to went missing: the connection
-		 * exists but cannot be used - not a 404 for the connection. */
-		if (err && err->code == SP_ERR_NOT_FOUND)
-			err->code = SP_ERR_INVALID;
-		return -1;
-	}
 	drv_doc = json_loads(drv->doc, 0, &jerr);
-	reg_doc = json_loads(reg->doc, 0, &jerr);
-	if (!drv_doc || !reg_doc)
+	if (!drv_doc)
 		return sp_error_set(err, SP_ERR_INTERNAL,
-				    "connection config '%s': stored driver or region is corrupt", name);
+				    "driver '%s' is stored corrupt", drv->name);
 	plugin = sp_plugins_resolve(core->plugins, drv->provider,
 				    json_string_value(sp_json_get(drv_doc, "DriverLibFileName")),
 				    err);
@@ -190,7 +177,7 @@ static int conn_open(sp_core *core, const char *name, sp_conn **ret,
 	plain = sp_unseal(&core->key, cred->secret, aad, &plain_len, err);
 	if (!plain) {
 		return sp_error_set(err, SP_ERR_INTERNAL,
-				    "credential '%s' of connection config '%s' cannot be decrypted with this install's key; register the credential again or start spiderd with the key it was sealed under",
+				    "credential '%s' (used by '%s') cannot be decrypted with this install's key; register the credential again or start spiderd with the key it was sealed under",
 				    cred->name, name);
 	}
 	cred_kv = json_loadb(plain, plain_len, 0, &jerr);
@@ -198,7 +185,7 @@ static int conn_open(sp_core *core, const char *name, sp_conn **ret,
 		return sp_error_set(err, SP_ERR_INTERNAL,
 				    "credential '%s' is corrupt", cred->name);
 	if (kv_from_json(cred_kv, &ckv, &nckv, err) < 0 ||
-	    kv_from_json(sp_json_get(reg_doc, "KeyValueInfoList"), &rkv, &nrkv, err) < 0)
+	    kv_from_json(region_kv, &rkv, &nrkv, err) < 0)
 		return -1;
 
 	if (asprintf(&state_dir, "%s/%s", core->state_dir, plugin->driver->name) < 0) {
@@ -245,6 +232,67 @@ static int conn_open(sp_core *core, const char *name, sp_conn **ret,
 	}
 	*ret = c;
 	return 0;
+}
+
+static int conn_open(sp_core *core, const char *name, sp_conn **ret,
+		     sp_error *err)
+{
+	sp_cim_row *cc _cleanup_(sp_cim_row_freep) = NULL;
+	sp_cim_row *drv _cleanup_(sp_cim_row_freep) = NULL;
+	sp_cim_row *cred _cleanup_(sp_cim_row_freep) = NULL;
+	sp_cim_row *reg _cleanup_(sp_cim_row_freep) = NULL;
+	_cleanup_json_ json_t *reg_doc = NULL;
+	json_error_t jerr;
+
+	if (sp_store_cim_get(core->store, SP_CIM_CONNECTION, name, &cc, err) < 0)
+		return -1;
+	if (sp_store_cim_get(core->store, SP_CIM_DRIVER, cc->refs[SP_CIM_DRIVER], &drv, err) < 0 ||
+	    sp_store_cim_get(core->store, SP_CIM_CREDENTIAL, cc->refs[SP_CIM_CREDENTIAL], &cred, err) < 0 ||
+	    sp_store_cim_get(core->store, SP_CIM_REGION, cc->refs[SP_CIM_REGION], &reg, err) < 0) {
+		/* A row a connection refers to went missing: the connection
+		 * exists but cannot be used - not a 404 for the connection. */
+		if (err && err->code == SP_ERR_NOT_FOUND)
+			err->code = SP_ERR_INVALID;
+		return -1;
+	}
+	reg_doc = json_loads(reg->doc, 0, &jerr);
+	if (!reg_doc)
+		return sp_error_set(err, SP_ERR_INTERNAL,
+				    "region '%s' is stored corrupt", reg->name);
+	return conn_build(core, name, drv, cred, sp_json_get(reg_doc, "KeyValueInfoList"),
+			  ret, err);
+}
+
+int sp_conn_open_preconfig(sp_core *core, const char *driver,
+			   const char *credential, sp_conn **ret, sp_error *err)
+{
+	sp_cim_row *drv _cleanup_(sp_cim_row_freep) = NULL;
+	sp_cim_row *cred _cleanup_(sp_cim_row_freep) = NULL;
+	_cleanup_json_ json_t *kv = NULL;
+	_cleanup_free_ char *name = NULL;
+	const sp_provider *p;
+
+	if (sp_store_cim_get(core->store, SP_CIM_DRIVER, driver, &drv, err) < 0 ||
+	    sp_store_cim_get(core->store, SP_CIM_CREDENTIAL, credential, &cred, err) < 0)
+		return -1;
+	if (strcmp(drv->provider, cred->provider) != 0)
+		return sp_error_set(err, SP_ERR_INVALID,
+				    "driver '%s' is for %s but credential '%s' is for %s",
+				    driver, drv->provider, credential, cred->provider);
+	p = sp_provider_find(drv->provider);
+	if (!p || !p->default_region[0])
+		return sp_error_set(err, SP_ERR_UNSUPPORTED,
+				    "%s has no default region to query without a connection config",
+				    drv->provider);
+	kv = json_pack("[{s:s,s:s}]", "Key", "Region", "Value", p->default_region[0]);
+	if (!kv || (p->default_region[1] &&
+		    json_array_append_new(kv, json_pack("{s:s,s:s}", "Key", "Zone", "Value",
+							p->default_region[1])) < 0) ||
+	    asprintf(&name, "preconfig:%s", credential) < 0) {
+		name = NULL;
+		return sp_error_oom(err);
+	}
+	return conn_build(core, name, drv, cred, kv, ret, err);
 }
 
 int sp_conn_acquire(sp_core *core, const char *name, sp_conn **ret,

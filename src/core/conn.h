@@ -39,6 +39,13 @@ int sp_conn_acquire(sp_core *core, const char *name, sp_conn **ret,
 		    sp_error *err);
 void sp_conn_release(sp_conn *c);
 
+/* Open an uncached session from a driver and a credential alone, in the
+ * provider's default region: for looking at a cloud (its regions) before
+ * any connection config exists.  Released with sp_conn_release(). */
+int sp_conn_open_preconfig(sp_core *core, const char *driver,
+			   const char *credential, sp_conn **ret,
+			   sp_error *err);
+
 static inline void sp_conn_releasep(sp_conn **c)
 {
 	if (*c)

@@ -206,6 +206,70 @@ static int h_priceinfo(sp_req *req, json_t **ret, sp_error *err)
 	return 0;
 }
 
+/* The same catalogue calls without a connection config: a driver and a
+ * credential, in the provider's default region. */
+static int open_preconfig(sp_req *req, sp_conn **ret, sp_error *err)
+{
+	const char *driver, *credential;
+
+	if (sp_req_string(req, "DriverName", true, &driver, err) < 0 ||
+	    sp_req_string(req, "CredentialName", true, &credential, err) < 0)
+		return -1;
+	return sp_conn_open_preconfig(req->core, driver, credential, ret, err);
+}
+
+static int h_preconfig_regionzone_list(sp_req *req, json_t **ret, sp_error *err)
+{
+	_cleanup_conn_ sp_conn *c = NULL;
+	json_t *v = NULL;
+
+	if (open_preconfig(req, &c, err) < 0 ||
+	    SP_DRIVER_CALL(c, regionzone, list, "REGIONZONE", "", "ListRegionZone()", err, &v) < 0)
+		return -1;
+	return wrap_list(v, "regionzone", ret, err);
+}
+
+static int h_preconfig_regionzone_get(sp_req *req, json_t **ret, sp_error *err)
+{
+	_cleanup_conn_ sp_conn *c = NULL;
+	const char *name = sp_req_param(req, "Name");
+
+	if (open_preconfig(req, &c, err) < 0 ||
+	    SP_DRIVER_CALL(c, regionzone, get, "REGIONZONE", name, "GetRegionZone()", err, name, ret) < 0)
+		return -1;
+	return 0;
+}
+
+static int h_preconfig_orgregion(sp_req *req, json_t **ret, sp_error *err)
+{
+	_cleanup_conn_ sp_conn *c = NULL;
+	json_t *v = NULL;
+
+	if (open_preconfig(req, &c, err) < 0 ||
+	    SP_DRIVER_CALL(c, regionzone, list_org_region, "REGIONZONE", "", "ListOrgRegion()", err, &v) < 0)
+		return -1;
+	return wrap(v, "RegionInfo", ret, err);
+}
+
+/* Ask the cloud, now, whether the connection's credential and region work
+ * (extension).  Opening the session is the first half of the check. */
+static int h_connection_check(sp_req *req, json_t **ret, sp_error *err)
+{
+	_cleanup_conn_ sp_conn *c = NULL;
+	const char *name = sp_req_param(req, "ConfigName");
+	sp_call call;
+
+	if (sp_conn_acquire(req->core, name, &c, err) < 0)
+		return -1;
+	if (sp_call_begin(&call, c, (const void *)c->plugin->driver->check,
+			  "CONNECTION", name, "CheckConnection()", __func__,
+			  __LINE__, err) < 0 ||
+	    sp_call_end(&call, c->plugin->driver->check(c->session, err), err) < 0)
+		return -1;
+	*ret = sp_json_result_true();
+	return *ret ? 0 : sp_error_oom(err);
+}
+
 static int h_capability(sp_req *req, json_t **ret, sp_error *err)
 {
 	static const char *const unsupported[] = {
@@ -244,6 +308,10 @@ static int h_capability(sp_req *req, json_t **ret, sp_error *err)
 
 const sp_route sp_routes_catalog[] = {
 	{ "GET", "/spider/driver/capability", h_capability, false },
+	{ "GET", "/spider/connectionconfig/:ConfigName/check", h_connection_check, false },
+	{ "GET", "/spider/preconfig/regionzone", h_preconfig_regionzone_list, false },
+	{ "GET", "/spider/preconfig/regionzone/:Name", h_preconfig_regionzone_get, false },
+	{ "GET", "/spider/preconfig/orgregion", h_preconfig_orgregion, false },
 	{ "GET", "/spider/regionzone", h_regionzone_list, false },
 	{ "GET", "/spider/regionzone/:Name", h_regionzone_get, false },
 	{ "GET", "/spider/orgregion", h_orgregion, false },
