@@ -11,6 +11,7 @@
 struct sp_conn_cache {
 	pthread_mutex_t lock;
 	sp_conn *bucket[BUCKETS];
+	uint64_t generation;  /* bumped by every invalidation */
 };
 
 static unsigned hash(const char *s)
@@ -78,6 +79,7 @@ void sp_conn_cache_invalidate(sp_core *core)
 	sp_conn *dead = NULL;
 
 	pthread_mutex_lock(&cache->lock);
+	cache->generation++;
 	for (size_t i = 0; i < BUCKETS; i++)
 		while (cache->bucket[i]) {
 			sp_conn *n = cache->bucket[i];
@@ -301,6 +303,7 @@ int sp_conn_acquire(sp_core *core, const char *name, sp_conn **ret,
 	sp_conn_cache *cache = core->conns;
 	unsigned b = hash(name);
 	sp_conn *c, *other;
+	uint64_t generation;
 
 	pthread_mutex_lock(&cache->lock);
 	for (c = cache->bucket[b]; c; c = c->next)
@@ -310,6 +313,7 @@ int sp_conn_acquire(sp_core *core, const char *name, sp_conn **ret,
 			*ret = c;
 			return 0;
 		}
+	generation = cache->generation;
 	pthread_mutex_unlock(&cache->lock);
 
 	/* Open outside the lock: a slow cloud must not stall other names. */
@@ -317,6 +321,13 @@ int sp_conn_acquire(sp_core *core, const char *name, sp_conn **ret,
 		return -1;
 
 	pthread_mutex_lock(&cache->lock);
+	if (cache->generation != generation) {
+		/* The setup changed while we opened: this session may be built
+		 * from old rows.  Serve this one call with it, cache nothing. */
+		pthread_mutex_unlock(&cache->lock);
+		*ret = c;
+		return 0;
+	}
 	for (other = cache->bucket[b]; other; other = other->next)
 		if (strcmp(other->name, name) == 0)
 			break;
