@@ -5,14 +5,17 @@
 #include "rest/rest.h"
 #include "util/json.h"
 
-/* Acquire the request's connection. */
+/* Acquire the request's connection; the request holds it until its
+ * answer is sent. */
 static int open_conn(sp_req *req, sp_conn **ret, sp_error *err)
 {
 	const char *name;
 
-	if (sp_req_connection(req, &name, err) < 0)
+	if (sp_req_connection(req, &name, err) < 0 ||
+	    sp_conn_acquire(req->core, name, &req->conn, err) < 0)
 		return -1;
-	return sp_conn_acquire(req->core, name, ret, err);
+	*ret = req->conn;
+	return 0;
 }
 
 /* Wrap a driver result: {"key": value} (takes value). */
@@ -36,7 +39,7 @@ static int wrap_list(json_t *value, const char *key, json_t **ret, sp_error *err
 
 static int h_regionzone_list(sp_req *req, json_t **ret, sp_error *err)
 {
-	_cleanup_conn_ sp_conn *c = NULL;
+	sp_conn *c = NULL;
 	json_t *v = NULL;
 
 	if (open_conn(req, &c, err) < 0 ||
@@ -47,7 +50,7 @@ static int h_regionzone_list(sp_req *req, json_t **ret, sp_error *err)
 
 static int h_regionzone_get(sp_req *req, json_t **ret, sp_error *err)
 {
-	_cleanup_conn_ sp_conn *c = NULL;
+	sp_conn *c = NULL;
 	const char *name = sp_req_param(req, "Name");
 
 	if (open_conn(req, &c, err) < 0 ||
@@ -58,7 +61,7 @@ static int h_regionzone_get(sp_req *req, json_t **ret, sp_error *err)
 
 static int h_orgregion(sp_req *req, json_t **ret, sp_error *err)
 {
-	_cleanup_conn_ sp_conn *c = NULL;
+	sp_conn *c = NULL;
 	json_t *v = NULL;
 
 	if (open_conn(req, &c, err) < 0 ||
@@ -69,7 +72,7 @@ static int h_orgregion(sp_req *req, json_t **ret, sp_error *err)
 
 static int h_orgzone(sp_req *req, json_t **ret, sp_error *err)
 {
-	_cleanup_conn_ sp_conn *c = NULL;
+	sp_conn *c = NULL;
 	json_t *v = NULL;
 
 	if (open_conn(req, &c, err) < 0 ||
@@ -80,7 +83,7 @@ static int h_orgzone(sp_req *req, json_t **ret, sp_error *err)
 
 static int h_image_list(sp_req *req, json_t **ret, sp_error *err)
 {
-	_cleanup_conn_ sp_conn *c = NULL;
+	sp_conn *c = NULL;
 	json_t *v = NULL;
 
 	if (open_conn(req, &c, err) < 0 ||
@@ -91,7 +94,7 @@ static int h_image_list(sp_req *req, json_t **ret, sp_error *err)
 
 static int h_image_get(sp_req *req, json_t **ret, sp_error *err)
 {
-	_cleanup_conn_ sp_conn *c = NULL;
+	sp_conn *c = NULL;
 	const char *name = sp_req_param(req, "Name");
 
 	if (open_conn(req, &c, err) < 0 ||
@@ -102,7 +105,7 @@ static int h_image_get(sp_req *req, json_t **ret, sp_error *err)
 
 static int h_spec_list(sp_req *req, json_t **ret, sp_error *err)
 {
-	_cleanup_conn_ sp_conn *c = NULL;
+	sp_conn *c = NULL;
 	json_t *v = NULL;
 
 	if (open_conn(req, &c, err) < 0 ||
@@ -113,7 +116,7 @@ static int h_spec_list(sp_req *req, json_t **ret, sp_error *err)
 
 static int h_spec_get(sp_req *req, json_t **ret, sp_error *err)
 {
-	_cleanup_conn_ sp_conn *c = NULL;
+	sp_conn *c = NULL;
 	const char *name = sp_req_param(req, "Name");
 
 	if (open_conn(req, &c, err) < 0 ||
@@ -124,7 +127,7 @@ static int h_spec_get(sp_req *req, json_t **ret, sp_error *err)
 
 static int h_orgspec_list(sp_req *req, json_t **ret, sp_error *err)
 {
-	_cleanup_conn_ sp_conn *c = NULL;
+	sp_conn *c = NULL;
 	json_t *v = NULL;
 
 	if (open_conn(req, &c, err) < 0 ||
@@ -135,7 +138,7 @@ static int h_orgspec_list(sp_req *req, json_t **ret, sp_error *err)
 
 static int h_orgspec_get(sp_req *req, json_t **ret, sp_error *err)
 {
-	_cleanup_conn_ sp_conn *c = NULL;
+	sp_conn *c = NULL;
 	const char *name = sp_req_param(req, "Name");
 	json_t *v = NULL;
 
@@ -147,7 +150,7 @@ static int h_orgspec_get(sp_req *req, json_t **ret, sp_error *err)
 
 static int h_productfamily(sp_req *req, json_t **ret, sp_error *err)
 {
-	_cleanup_conn_ sp_conn *c = NULL;
+	sp_conn *c = NULL;
 	const char *region = sp_req_param(req, "RegionName");
 	json_t *v = NULL;
 
@@ -177,7 +180,7 @@ static void price_simplify(json_t *price)
 
 static int h_priceinfo(sp_req *req, json_t **ret, sp_error *err)
 {
-	_cleanup_conn_ sp_conn *c = NULL;
+	sp_conn *c = NULL;
 	const char *region = sp_req_param(req, "RegionName");
 	const char *family = NULL;
 	const json_t *filter;
@@ -213,14 +216,16 @@ static int open_preconfig(sp_req *req, sp_conn **ret, sp_error *err)
 	const char *driver, *credential;
 
 	if (sp_req_string(req, "DriverName", true, &driver, err) < 0 ||
-	    sp_req_string(req, "CredentialName", true, &credential, err) < 0)
+	    sp_req_string(req, "CredentialName", true, &credential, err) < 0 ||
+	    sp_conn_open_preconfig(req->core, driver, credential, &req->conn, err) < 0)
 		return -1;
-	return sp_conn_open_preconfig(req->core, driver, credential, ret, err);
+	*ret = req->conn;
+	return 0;
 }
 
 static int h_preconfig_regionzone_list(sp_req *req, json_t **ret, sp_error *err)
 {
-	_cleanup_conn_ sp_conn *c = NULL;
+	sp_conn *c = NULL;
 	json_t *v = NULL;
 
 	if (open_preconfig(req, &c, err) < 0 ||
@@ -231,7 +236,7 @@ static int h_preconfig_regionzone_list(sp_req *req, json_t **ret, sp_error *err)
 
 static int h_preconfig_regionzone_get(sp_req *req, json_t **ret, sp_error *err)
 {
-	_cleanup_conn_ sp_conn *c = NULL;
+	sp_conn *c = NULL;
 	const char *name = sp_req_param(req, "Name");
 
 	if (open_preconfig(req, &c, err) < 0 ||
@@ -242,7 +247,7 @@ static int h_preconfig_regionzone_get(sp_req *req, json_t **ret, sp_error *err)
 
 static int h_preconfig_orgregion(sp_req *req, json_t **ret, sp_error *err)
 {
-	_cleanup_conn_ sp_conn *c = NULL;
+	sp_conn *c = NULL;
 	json_t *v = NULL;
 
 	if (open_preconfig(req, &c, err) < 0 ||
@@ -255,12 +260,13 @@ static int h_preconfig_orgregion(sp_req *req, json_t **ret, sp_error *err)
  * (extension).  Opening the session is the first half of the check. */
 static int h_connection_check(sp_req *req, json_t **ret, sp_error *err)
 {
-	_cleanup_conn_ sp_conn *c = NULL;
+	sp_conn *c = NULL;
 	const char *name = sp_req_param(req, "ConfigName");
 	sp_call call;
 
-	if (sp_conn_acquire(req->core, name, &c, err) < 0)
+	if (sp_conn_acquire(req->core, name, &req->conn, err) < 0)
 		return -1;
+	c = req->conn;
 	if (sp_call_begin(&call, c, (const void *)c->plugin->driver->check,
 			  "CONNECTION", name, "CheckConnection()", __func__,
 			  __LINE__, err) < 0 ||
@@ -280,7 +286,7 @@ static int h_capability(sp_req *req, json_t **ret, sp_error *err)
 		"RDBMSPostgreSQLHandler", "PublicIPHandler", "NICHandler",
 		"TagHandler",
 	};
-	_cleanup_conn_ sp_conn *c = NULL;
+	sp_conn *c = NULL;
 	_cleanup_json_ json_t *o = NULL;
 	const sp_driver *d;
 

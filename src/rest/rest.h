@@ -7,7 +7,7 @@
 #define SP_REST_H
 
 #include "core/auth.h"
-#include "core/core.h"
+#include "core/conn.h"
 
 #define SP_PATH_SEGS_MAX 16
 #define SP_QUERY_MAX 32
@@ -31,6 +31,10 @@ typedef struct sp_req {
 	/* A handler that has its answer serialised already sets this
 	 * (malloc'd, valid JSON) instead of returning a json_t. */
 	char *raw_json;
+	/* The connection the request uses, held until its answer is sent:
+	 * driver results may share the session's values, so the session
+	 * must outlive the answer. */
+	sp_conn *conn;
 } sp_req;
 
 /* Success: 0 and *ret (new reference).  Failure: -1 and *err. */

@@ -78,6 +78,8 @@ static void req_clear(sp_req *req)
 	json_decref(req->body);
 	free(req->text);
 	free(req->raw_json);
+	if (req->conn)
+		sp_conn_release(req->conn);
 }
 
 static enum MHD_Result send_text(sp_server *s, struct MHD_Connection *c,

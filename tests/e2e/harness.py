@@ -29,6 +29,10 @@ BIN_DIR = os.environ.get("SPIDER_BIN_DIR", os.path.join(
 SPIDERD = os.path.join(BIN_DIR, "spiderd")
 SPCTL = os.path.join(BIN_DIR, "spctl")
 
+# What ASan, LSan, UBSan and TSan print when they find something.
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                     "runtime error:", "WARNING: ThreadSanitizer")
+
 USER = "tester"
 PASSWORD = "s3cret-Pa55word"
 
@@ -117,10 +121,24 @@ class Daemon:
             self._log = None
         return rc
 
+    def sanitizer_report(self):
+        """The first sanitizer report in the daemon's stderr, or None."""
+        log = self.stderr()
+        for marker in SANITIZER_MARKERS:
+            i = log.find(marker)
+            if i >= 0:
+                return log[max(0, i - 200):i + 3000]
+        return None
+
     def cleanup(self):
+        """Stop the daemon and remove its data; fail if a sanitizer
+        reported anything while it ran (leaks are reported at exit)."""
         self.stop()
+        report = self.sanitizer_report()
         if self.own_dir:
             shutil.rmtree(self.data_dir, ignore_errors=True)
+        if report:
+            raise AssertionError("spiderd: sanitizer report:\n" + report)
 
     def __enter__(self):
         if self.proc is None:
