@@ -26,6 +26,7 @@ const struct opt spctl_global_opts[] = {
 	{ "json", 0, OPT_FLAG, .help = "print the server's JSON (pretty-printed) instead of a table" },
 	{ "timeout", 0, OPT_VALUE, .metavar = "SEC",
 	  .help = "give up on a request after SEC seconds (default: no limit)" },
+	{ "version", 0, OPT_FLAG, .help = "print spctl's version and exit" },
 	{ 0 }
 };
 
@@ -93,7 +94,7 @@ static int store(struct spctl *ctl, const struct opt *o, bool global,
 {
 	if (o->kind == OPT_FLAG) {
 		if (global)
-			ctl->json = true; /* the only global flag */
+			ctl->json = true; /* --version never gets here */
 		else
 			v->set = true;
 		return 0;
@@ -178,6 +179,10 @@ enum parse_result spctl_args_parse(struct spctl *ctl, const struct opt *opts,
 		if (!o) {
 			o = find_opt(spctl_global_opts, name, len, short_name);
 			global = true;
+			if (o && !strcmp(o->name, "version") && !value) {
+				spctl_args_clear(&a);
+				return PARSE_VERSION;
+			}
 		}
 		if (!o) {
 			if (short_name)

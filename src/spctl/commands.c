@@ -97,8 +97,8 @@ static char *fmt_gpu(json_t *item, const char *path)
 
 /* ---- requests --------------------------------------------------------- */
 
-/* base [/ name] [? key=value & ...], from the options that have .query. */
-static char *build_path(const char *base, const char *name, const struct args *a)
+/* path [/ name sub] [? key=value & ...], from the options that have .query. */
+static char *build_path(const struct resource *res, const char *name, const struct args *a)
 {
 	_cleanup_free_ char *out = NULL;
 	size_t len = 0;
@@ -108,11 +108,11 @@ static char *build_path(const char *base, const char *name, const struct args *a
 
 	if (!f)
 		return NULL;
-	fputs(base, f);
+	fputs(res->path, f);
 	if (name) {
 		_cleanup_free_ char *e = spctl_escape(name);
 
-		ok = e && fprintf(f, "/%s", e) > 0;
+		ok = e && fprintf(f, "/%s%s", e, res->sub ? res->sub : "") > 0;
 	}
 	for (size_t k = 0; ok && a->opts && a->opts[k].name; k++) {
 		const struct opt *o = &a->opts[k];
@@ -148,7 +148,7 @@ static int request(const struct spctl *ctl, const char *method, const char *path
 static int call(const struct spctl *ctl, const char *method,
 		const struct verb *v, const struct args *a, struct reply *ret)
 {
-	_cleanup_free_ char *path = build_path(v->res->path, a->npos ? a->pos[0] : NULL, a);
+	_cleanup_free_ char *path = build_path(v->res, a->npos ? a->pos[0] : NULL, a);
 
 	return request(ctl, method, path, NULL, ret);
 }
@@ -161,6 +161,14 @@ static json_t *list_of(const struct reply *r, const char *key)
 	if (!json_is_array(l))
 		fprintf(stderr, "spctl: unexpected answer from the server: no '%s' list\n", key);
 	return json_is_array(l) ? l : NULL;
+}
+
+/* {"Result":"true"}, the server's yes. */
+static bool result_true(const struct reply *r)
+{
+	const char *result = json_string_value(json_object_get(r->json, "Result"));
+
+	return result && !strcmp(result, "true");
 }
 
 /* ---- generic verbs ---------------------------------------------------- */
@@ -190,6 +198,12 @@ static int run_get(struct spctl *ctl, const struct verb *v, const struct args *a
 }
 
 /* Raw cloud documents have no shape of ours: always print them as JSON. */
+/* "[NAME]": the table of all, or the one named. */
+static int run_list_or_get(struct spctl *ctl, const struct verb *v, const struct args *a)
+{
+	return a->npos ? run_get(ctl, v, a) : run_list(ctl, v, a);
+}
+
 static int run_raw(struct spctl *ctl, const struct verb *v, const struct args *a)
 {
 	_cleanup_reply_ struct reply r = { 0 };
@@ -204,14 +218,12 @@ static int run_raw(struct spctl *ctl, const struct verb *v, const struct args *a
 static int run_delete(struct spctl *ctl, const struct verb *v, const struct args *a)
 {
 	_cleanup_reply_ struct reply r = { 0 };
-	const char *result;
 
 	if (call(ctl, "DELETE", v, a, &r) < 0)
 		return SPCTL_FAIL;
 	if (ctl->json)
 		return SPCTL_OK;
-	result = json_string_value(json_object_get(r.json, "Result"));
-	if (!result || strcmp(result, "true")) {
+	if (!result_true(&r)) {
 		fprintf(stderr, "spctl: the server did not delete %s '%s'\n", v->res->what, a->pos[0]);
 		return SPCTL_FAIL;
 	}
@@ -267,7 +279,7 @@ static int run_driver_create(struct spctl *ctl, const struct verb *v, const stru
 static int run_count(struct spctl *ctl, const struct verb *v, const struct args *a)
 {
 	_cleanup_reply_ struct reply r = { 0 };
-	_cleanup_free_ char *path = build_path(v->res->path, spctl_arg_str(a, "provider"), a);
+	_cleanup_free_ char *path = build_path(v->res, spctl_arg_str(a, "provider"), a);
 	json_t *count;
 
 	if (request(ctl, "GET", path, NULL, &r) < 0)
@@ -280,6 +292,24 @@ static int run_count(struct spctl *ctl, const struct verb *v, const struct args 
 		return SPCTL_FAIL;
 	}
 	printf("%" JSON_INTEGER_FORMAT "\n", json_integer_value(count));
+	return SPCTL_OK;
+}
+
+/* The server answers a failed check with the cloud's error, which
+ * spctl_call reports; a 200 without "true" is not ours. */
+static int run_check(struct spctl *ctl, const struct verb *v, const struct args *a)
+{
+	_cleanup_reply_ struct reply r = { 0 };
+
+	if (call(ctl, "GET", v, a, &r) < 0)
+		return SPCTL_FAIL;
+	if (ctl->json)
+		return SPCTL_OK;
+	if (!result_true(&r)) {
+		fprintf(stderr, "spctl: %s '%s' did not pass the check\n", v->res->what, a->pos[0]);
+		return SPCTL_FAIL;
+	}
+	printf("%s '%s': ok\n", v->res->what, a->pos[0]);
 	return SPCTL_OK;
 }
 
@@ -297,7 +327,7 @@ static int run_price_get(struct spctl *ctl, const struct verb *v, const struct a
 {
 	_cleanup_reply_ struct reply r = { 0 };
 	_cleanup_json_ json_t *body = json_object();
-	_cleanup_free_ char *path = build_path(v->res->path, a->pos[0], a);
+	_cleanup_free_ char *path = build_path(v->res, a->pos[0], a);
 	const struct optval *filter = spctl_arg(a, "filter");
 	json_t *filters = json_array(), *items;
 	int rc;
@@ -375,12 +405,25 @@ static const struct resource res_connection = {
 		{ "DRIVER", "DriverName" }, { "CREDENTIAL", "CredentialName" },
 		{ "REGION", "RegionName" }),
 };
-static const struct resource res_count = { "connection", "/countconnectionconfig" };
-static const struct resource res_regionzone = {
-	"region zone", "/regionzone", "regionzone",
-	COLUMNS({ "NAME", "Name" }, { "DISPLAY NAME", "DisplayName" },
-		{ "ZONES", "ZoneList", fmt_names }),
+static const struct resource res_connection_check = {
+	"connection", "/connectionconfig", .sub = "/check",
 };
+static const struct resource res_driver_count = { "driver", "/countdriver" };
+static const struct resource res_credential_count = { "credential", "/countcredential" };
+static const struct resource res_region_count = { "region", "/countregion" };
+static const struct resource res_connection_count = { "connection", "/countconnectionconfig" };
+static const struct column regionzone_columns[] = {
+	{ "NAME", "Name" }, { "DISPLAY NAME", "DisplayName" },
+	{ "ZONES", "ZoneList", fmt_names }, { 0 }
+};
+static const struct resource res_regionzone = {
+	"region zone", "/regionzone", "regionzone", regionzone_columns,
+};
+static const struct resource res_preconfig_regionzone = {
+	"region zone", "/preconfig/regionzone", "regionzone", regionzone_columns,
+};
+static const struct resource res_orgregion = { "region", "/orgregion" };
+static const struct resource res_orgzone = { "zone", "/orgzone" };
 static const struct resource res_image = {
 	"image", "/vmimage", "image",
 	COLUMNS({ "NAME", "Name|IId.NameId" }, { "OS", "OSDistribution" },
@@ -433,6 +476,10 @@ static const struct resource res_health = { "health", "/readyz" };
 	{ "get", summary_, "NAME", 1, 1, opts_, &res_, run_get }
 #define DELETE(res_, summary_) \
 	{ "delete", summary_, "NAME", 1, 1, NO_OPTS, &res_, run_delete }
+#define COUNT(res_, summary_) \
+	{ "count", summary_, "", 0, 0, \
+	  OPTS({ "provider", 'P', OPT_VALUE, .metavar = "PROVIDER", .help = "only this provider's" }), \
+	  &res_, run_count }
 #define END { 0 }
 
 const struct command spctl_commands[] = {
@@ -449,6 +496,7 @@ const struct command spctl_commands[] = {
 		LIST(res_driver, "List drivers", OPTS(O_PROVIDER_FILTER)),
 		GET(res_driver, "Show a driver", NO_OPTS),
 		DELETE(res_driver, "Remove a driver"),
+		COUNT(res_driver_count, "Count drivers"),
 		END } },
 	{ "credential", "cloud credentials (the server never shows their values)", (const struct verb[]){
 		{ "create", "Register a credential (replaces one of the same name)", "", 0, 0,
@@ -459,6 +507,7 @@ const struct command spctl_commands[] = {
 		LIST(res_credential, "List credentials", OPTS(O_PROVIDER_FILTER)),
 		GET(res_credential, "Show a credential (keys only)", NO_OPTS),
 		DELETE(res_credential, "Remove a credential"),
+		COUNT(res_credential_count, "Count credentials"),
 		END } },
 	{ "region", "region registrations", (const struct verb[]){
 		{ "create", "Register a region (replaces one of the same name)", "", 0, 0,
@@ -470,6 +519,7 @@ const struct command spctl_commands[] = {
 		LIST(res_region, "List regions", OPTS(O_PROVIDER_FILTER)),
 		GET(res_region, "Show a region", NO_OPTS),
 		DELETE(res_region, "Remove a region"),
+		COUNT(res_region_count, "Count regions"),
 		END } },
 	{ "connection", "connection configs: a driver, a credential and a region", (const struct verb[]){
 		{ "create", "Register a connection config (replaces one of the same name)", "", 0, 0,
@@ -481,13 +531,22 @@ const struct command spctl_commands[] = {
 		LIST(res_connection, "List connection configs", OPTS(O_PROVIDER_FILTER)),
 		GET(res_connection, "Show a connection config", NO_OPTS),
 		DELETE(res_connection, "Remove a connection config"),
-		{ "count", "Count connection configs", "", 0, 0,
-		  OPTS({ "provider", 'P', OPT_VALUE, .metavar = "PROVIDER", .help = "only this provider's" }),
-		  &res_count, run_count },
+		COUNT(res_connection_count, "Count connection configs"),
+		{ "check", "Ask the cloud now whether a connection config's credential and region work",
+		  "NAME", 1, 1, NO_OPTS, &res_connection_check, run_check },
 		END } },
 	{ "regionzone", "a connection's regions and zones", (const struct verb[]){
 		LIST(res_regionzone, "List regions and their zones", OPTS(O_CONN)),
 		GET(res_regionzone, "Show a region and its zones", OPTS(O_CONN)),
+		{ "preconfig", "List regions and their zones, or show one, with a driver and a credential instead of a connection config",
+		  "[NAME]", 0, 1,
+		  OPTS({ "driver", 'd', OPT_VALUE, .required = true, .metavar = "DRIVER", .help = "driver name", .query = "DriverName" },
+		       { "credential", 'C', OPT_VALUE, .required = true, .metavar = "CRED", .help = "credential name", .query = "CredentialName" }),
+		  &res_preconfig_regionzone, run_list_or_get },
+		{ "org", "Print the cloud's own region document (JSON)", "", 0, 0,
+		  OPTS(O_CONN), &res_orgregion, run_raw },
+		{ "orgzone", "Print the cloud's own zone document (JSON)", "", 0, 0,
+		  OPTS(O_CONN), &res_orgzone, run_raw },
 		END } },
 	{ "image", "a connection's public VM images", (const struct verb[]){
 		LIST(res_image, "List images", OPTS(O_CONN)),

@@ -137,6 +137,9 @@ static int run(struct spctl *ctl, int argc, char **argv)
 	case PARSE_HELP:
 		help_global();
 		return SPCTL_OK;
+	case PARSE_VERSION:
+		printf("spctl %s\n", SPIDER_VERSION);
+		return SPCTL_OK;
 	case PARSE_ERROR:
 		return SPCTL_USAGE;
 	case PARSE_OK:
@@ -172,6 +175,9 @@ static int run(struct spctl *ctl, int argc, char **argv)
 	switch (spctl_args_parse(ctl, v->opts, argc - i, argv + i, false, &a, NULL)) {
 	case PARSE_HELP:
 		help_verb(v);
+		return SPCTL_OK;
+	case PARSE_VERSION:
+		printf("spctl %s\n", SPIDER_VERSION);
 		return SPCTL_OK;
 	case PARSE_ERROR:
 		return SPCTL_USAGE;

@@ -82,7 +82,9 @@ struct args {
 	size_t npos;
 };
 
-enum parse_result { PARSE_OK, PARSE_HELP, PARSE_ERROR };
+/* PARSE_HELP and PARSE_VERSION: --help or --version was given; the rest
+ * of argv is left unparsed. */
+enum parse_result { PARSE_OK, PARSE_HELP, PARSE_VERSION, PARSE_ERROR };
 
 /*
  * Parse argv[0..argc) against the verb's table and the global options
@@ -113,6 +115,7 @@ struct resource {
 	const char *list_key;  /* "driver": the list in {"driver":[...]} */
 	const struct column *columns;
 	bool hide_values;      /* KeyValueInfoList values are secrets */
+	const char *sub;       /* "/check": appended after /NAME */
 };
 
 typedef int (*verb_fn)(struct spctl *ctl, const struct verb *v,

@@ -26,6 +26,9 @@ typedef enum sp_cim_kind {
 	SP_CIM_KIND_COUNT,
 } sp_cim_kind;
 
+/* The most objects of one kind the store keeps. */
+#define SP_CIM_MAX 10000
+
 /* One CIM object.  doc is the public JSON document (as the API shows it);
  * secret is the sealed secret part, or NULL.  A connection row names the
  * driver, credential and region it uses in refs[] (indexed by kind). */
@@ -82,7 +85,8 @@ typedef struct sp_store_ops {
 
 	/* Insert or replace.  For a connection, every refs[] row must exist
 	 * (checked in the same transaction): else SP_ERR_INVALID
-	 * "<name>: does not exist!". */
+	 * "<name>: does not exist!".  A new name past SP_CIM_MAX objects of
+	 * its kind is refused (SP_ERR_CONFLICT). */
 	int (*cim_put)(sp_store *st, sp_cim_kind kind, const sp_cim_row *row,
 		       sp_error *err);
 	int (*cim_get)(sp_store *st, sp_cim_kind kind, const char *name,

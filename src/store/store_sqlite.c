@@ -332,6 +332,28 @@ static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **ret, sp_error *e
 	return 0;
 }
 
+/* A new name must fit under SP_CIM_MAX objects of its kind. */
+static int cim_room(sqlite3 *db, sp_cim_kind kind, const char *name, sp_error *err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	bool exists = false;
+
+	if (row_exists(db, kind, name, &exists, err) < 0)
+		return -1;
+	if (exists)
+		return 0;
+	if (prepare(db, "SELECT count(*) FROM cim WHERE kind = ?1", &st, err) < 0)
+		return -1;
+	sqlite3_bind_int(st, 1, kind);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return db_error(db, "count", err);
+	if (sqlite3_column_int64(st, 0) >= SP_CIM_MAX)
+		return sp_error_set(err, SP_ERR_CONFLICT,
+				    "there are %d %ss already, the most spiderd keeps; delete some first",
+				    SP_CIM_MAX, sp_cim_kind_name(kind));
+	return 0;
+}
+
 static int cim_put_tx(sqlite3 *db, sp_cim_kind kind, const sp_cim_row *row,
 		      sp_error *err)
 {
@@ -348,7 +370,8 @@ static int cim_put_tx(sqlite3 *db, sp_cim_kind kind, const sp_cim_row *row,
 						    row->refs[i]);
 		}
 	}
-	if (prepare(db, "INSERT OR REPLACE INTO cim (kind, name, provider, doc, secret, ref_driver, ref_credential, ref_region, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	if (cim_room(db, kind, row->name, err) < 0 ||
+	    prepare(db, "INSERT OR REPLACE INTO cim (kind, name, provider, doc, secret, ref_driver, ref_credential, ref_region, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 		    &st, err) < 0)
 		return -1;
 	sqlite3_bind_int(st, 1, kind);

@@ -186,6 +186,33 @@ static void sql_exec(const char *path, const char *sql)
 
 /* ---- CIM rows --------------------------------------------------------- */
 
+/* The store keeps at most SP_CIM_MAX objects of a kind: a new name past
+ * that is refused, an existing one can still be replaced. */
+static void test_cim_cap(void **state)
+{
+	fixture *f = *state;
+	sp_error err = { 0 };
+	char sql[256];
+
+	/* Fill up to the cap in one transaction behind the store's back. */
+	snprintf(sql, sizeof(sql),
+		 "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %d) "
+		 "INSERT INTO cim (kind, name, provider, doc, updated_ms) "
+		 "SELECT %d, 'r' || i, 'MOCK', '{}', 0 FROM n",
+		 SP_CIM_MAX, SP_CIM_REGION);
+	sql_exec(f->path, sql);
+	assert_int_equal(count(f->st, SP_CIM_REGION, NULL), SP_CIM_MAX);
+
+	assert_int_equal(put(f->st, SP_CIM_REGION, "one-more", "MOCK", "{}", NULL,
+			     NULL, NULL, NULL, &err), -1);
+	assert_int_equal(err.code, SP_ERR_CONFLICT);
+	assert_non_null(strstr(err.message, "10000 regions already"));
+	put_ok(f->st, SP_CIM_REGION, "r5", "MOCK", "{\"RegionName\":\"r5\"}");
+	/* Other kinds have their own room. */
+	put_ok(f->st, SP_CIM_DRIVER, "d1", "MOCK", "{}");
+	assert_int_equal(count(f->st, SP_CIM_REGION, NULL), SP_CIM_MAX);
+}
+
 static void test_open_ping(void **state)
 {
 	fixture *f = *state;
@@ -856,6 +883,7 @@ int main(void)
 		T(test_cim_list_ordered_and_filtered),
 		T(test_cim_upsert_replaces),
 		T(test_cim_delete),
+		T(test_cim_cap),
 		T(test_connection_refs),
 		T(test_connection_missing_ref),
 		T(test_delete_referenced),
