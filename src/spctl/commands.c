@@ -197,13 +197,13 @@ static int run_get(struct spctl *ctl, const struct verb *v, const struct args *a
 	return SPCTL_OK;
 }
 
-/* Raw cloud documents have no shape of ours: always print them as JSON. */
 /* "[NAME]": the table of all, or the one named. */
 static int run_list_or_get(struct spctl *ctl, const struct verb *v, const struct args *a)
 {
 	return a->npos ? run_get(ctl, v, a) : run_list(ctl, v, a);
 }
 
+/* Raw cloud documents have no shape of ours: always print them as JSON. */
 static int run_raw(struct spctl *ctl, const struct verb *v, const struct args *a)
 {
 	_cleanup_reply_ struct reply r = { 0 };
@@ -532,16 +532,16 @@ const struct command spctl_commands[] = {
 		GET(res_connection, "Show a connection config", NO_OPTS),
 		DELETE(res_connection, "Remove a connection config"),
 		COUNT(res_connection_count, "Count connection configs"),
-		{ "check", "Ask the cloud now whether a connection config's credential and region work",
+		{ "check", "Ask the cloud now whether a connection config works",
 		  "NAME", 1, 1, NO_OPTS, &res_connection_check, run_check },
 		END } },
 	{ "regionzone", "a connection's regions and zones", (const struct verb[]){
 		LIST(res_regionzone, "List regions and their zones", OPTS(O_CONN)),
 		GET(res_regionzone, "Show a region and its zones", OPTS(O_CONN)),
-		{ "preconfig", "List regions and their zones, or show one, with a driver and a credential instead of a connection config",
+		{ "preconfig", "List regions and zones, or show one, without a connection config",
 		  "[NAME]", 0, 1,
-		  OPTS({ "driver", 'd', OPT_VALUE, .required = true, .metavar = "DRIVER", .help = "driver name", .query = "DriverName" },
-		       { "credential", 'C', OPT_VALUE, .required = true, .metavar = "CRED", .help = "credential name", .query = "CredentialName" }),
+		  OPTS({ "driver", 'd', OPT_VALUE, .required = true, .metavar = "DRIVER", .help = "driver to ask with (in its provider's default region)", .query = "DriverName" },
+		       { "credential", 'C', OPT_VALUE, .required = true, .metavar = "CRED", .help = "credential to ask with", .query = "CredentialName" }),
 		  &res_preconfig_regionzone, run_list_or_get },
 		{ "org", "Print the cloud's own region document (JSON)", "", 0, 0,
 		  OPTS(O_CONN), &res_orgregion, run_raw },

@@ -29,11 +29,11 @@ SPCTL = harness.SPCTL
 # Every command and its verbs (None: the command takes no verb).
 COMMANDS = {
     "cloudos": ["list", "metainfo"],
-    "driver": ["create", "list", "get", "delete"],
-    "credential": ["create", "list", "get", "delete"],
-    "region": ["create", "list", "get", "delete"],
-    "connection": ["create", "list", "get", "delete", "count"],
-    "regionzone": ["list", "get"],
+    "driver": ["create", "list", "get", "delete", "count"],
+    "credential": ["create", "list", "get", "delete", "count"],
+    "region": ["create", "list", "get", "delete", "count"],
+    "connection": ["create", "list", "get", "delete", "count", "check"],
+    "regionzone": ["list", "get", "preconfig", "org", "orgzone"],
     "image": ["list", "get"],
     "spec": ["list", "get", "org"],
     "price": ["families", "get"],
@@ -125,6 +125,18 @@ class HelpTest(SpctlCase):
                     self.assertIn(f"Usage: spctl {cmd} {verb}", r.stdout)
                     self.assertEqual(r.stderr, "")
 
+    def test_version(self):
+        r = spctl("--version")
+        self.assertOk(r)
+        self.assertRegex(r.stdout, r"^spctl \d+\.\d+\.\d+\n$")
+        self.assertEqual(r.stderr, "")
+        self.assertIn("--version", spctl("--help").stdout)
+        # Like --help, it wins over the rest of the line.
+        for args in (("--version", "driver", "create"),
+                     ("regionzone", "preconfig", "--version")):
+            with self.subTest(args=args):
+                self.assertEqual(spctl(*args).stdout, r.stdout)
+
     def test_help_wins_over_missing_options(self):
         r = spctl("connection", "create", "-h")
         self.assertOk(r)
@@ -166,10 +178,24 @@ class UsageTest(SpctlCase):
     def test_connection_required_for_catalogue(self):
         r = self.usage("image", "list", hint="spctl image list")
         self.assertIn("SPIDER_CONNECTION", r.stderr)
+        self.usage("regionzone", "org", hint="spctl regionzone org")
+        self.usage("regionzone", "orgzone", hint="spctl regionzone orgzone")
+
+    def test_preconfig_needs_driver_and_credential(self):
+        hint = "spctl regionzone preconfig"
+        r = self.usage("regionzone", "preconfig", "-C", "c", hint=hint)
+        self.assertIn("missing --driver", r.stderr)
+        r = self.usage("regionzone", "preconfig", "-d", "d", hint=hint)
+        self.assertIn("missing --credential", r.stderr)
+        self.usage("regionzone", "preconfig", "a", "b", "-d", "d", "-C", "c", hint=hint)
+
+    def test_check_needs_a_name(self):
+        self.usage("connection", "check", hint="spctl connection check")
 
     def test_bad_values(self):
         self.usage("callhistory", "--limit", "ten", hint="spctl callhistory")
         self.usage("--timeout", "soon", "version")
+        self.usage("--version=1", "version")
         r = self.usage("credential", "create", "-n", "c", "-P", "MOCK",
                        "--kv", "MockName", hint="spctl credential create")
         self.assertIn("KEY=VALUE", r.stderr)
@@ -385,6 +411,50 @@ class FakeServerTest(SpctlCase):
         self.assertEqual(r.stdout.split(), ["TIME", "CONNECTION", "TYPE", "API",
                                             "ELAPSED", "ERROR"])
 
+    def test_new_routes(self):
+        """The path and query of each verb added on top of list/get."""
+        cases = [
+            (("connection", "check", "my conn/1"), b'{"Result":"true"}',
+             "/spider/connectionconfig/my%20conn%2F1/check"),
+            (("regionzone", "preconfig", "-d", "d 1", "--credential", "c1"),
+             b'{"regionzone":[]}',
+             "/spider/preconfig/regionzone?DriverName=d%201&CredentialName=c1"),
+            (("regionzone", "preconfig", "mars", "--driver=d1", "-Cc1"),
+             b'{"Name":"mars"}',
+             "/spider/preconfig/regionzone/mars?DriverName=d1&CredentialName=c1"),
+            (("regionzone", "org", "-c", "c1"), b'{"RegionInfo":{}}',
+             "/spider/orgregion?ConnectionName=c1"),
+            (("regionzone", "orgzone"), b'{"ZoneInfo":{}}',
+             "/spider/orgzone?ConnectionName=env-conn"),
+            (("driver", "count"), b'{"count":3}', "/spider/countdriver"),
+            (("credential", "count", "-P", "MOCK"), b'{"count":3}',
+             "/spider/countcredential/MOCK"),
+            (("region", "count", "--provider", "a b"), b'{"count":3}',
+             "/spider/countregion/a%20b"),
+        ]
+        for args, body, path in cases:
+            with self.subTest(args=args):
+                with FakeServer(body=body) as f:
+                    r = spctl(*args, server=f.url,
+                              env={"SPIDER_CONNECTION": "env-conn"})
+                self.assertOk(r)
+                self.assertEqual([(q["method"], q["path"]) for q in f.requests],
+                                 [("GET", path)])
+
+    def test_check_not_confirmed(self):
+        with FakeServer(body=b'{"Result":"false"}') as f:
+            r = spctl("connection", "check", "c1", server=f.url)
+        self.assertFails(r, 1)
+        self.assertEqual(r.stderr, "spctl: connection 'c1' did not pass the check\n")
+        self.assertEqual(r.stdout, "")
+
+    def test_version_flag_matches_version_command(self):
+        with FakeServer(body=b'{"Version":"Spider v9"}') as f:
+            r = spctl("version", server=f.url)
+        self.assertOk(r)
+        self.assertEqual(r.stdout.splitlines()[0],
+                         "client: " + spctl("--version").stdout.strip())
+
     def test_price_filters_in_body(self):
         with FakeServer(body=b'{"PriceList":[]}') as f:
             r = spctl("price", "get", "default", "-c", "c1", "--simple",
@@ -526,6 +596,54 @@ class DaemonTest(SpctlCase):
         self.assertEqual([r["Name"] for r in rz], MOCK_REGIONS)
         out = self.run_ok("regionzone", "get", "neptune", "-c", self.conn).stdout
         self.assertRegex(out, r"(?m)^  - Name:\s+neptune-z3$")
+
+    def test_regionzone_preconfig(self):
+        creds = ("--driver", "mock-driver01", "--credential", self.conn + "-cred")
+        out = self.run_ok("regionzone", "preconfig", *creds).stdout
+        head, rows = table(out)
+        self.assertEqual(head, ["NAME", "DISPLAY NAME", "ZONES"])
+        self.assertEqual([r[0] for r in rows], MOCK_REGIONS)
+        rz = self.run_json("regionzone", "preconfig", *creds)["regionzone"]
+        self.assertEqual([r["Name"] for r in rz], MOCK_REGIONS)
+        out = self.run_ok("regionzone", "preconfig", "venus", *creds).stdout
+        self.assertRegex(out, r"(?m)^Name:\s+venus$")
+        self.assertRegex(out, r"(?m)^  - Name:\s+venus-z2$")
+        r = self.run_fail("regionzone", "preconfig", "-d", "no-such-driver",
+                          "-C", self.conn + "-cred")
+        self.assertIn("no-such-driver", r.stderr)
+        self.assertEqual(r.stdout, "")
+
+    def test_regionzone_org(self):
+        region = json.loads(self.run_ok("regionzone", "org", "-c", self.conn).stdout)
+        self.assertIn("RegionInfo", region)
+        zone = json.loads(self.run_ok("regionzone", "orgzone", "-c", self.conn).stdout)
+        self.assertIn("ZoneInfo", zone)
+        self.assertEqual(self.run_json("regionzone", "orgzone", "-c", self.conn), zone)
+
+    def test_connection_check(self):
+        self.assertEqual(self.run_ok("connection", "check", self.conn).stdout,
+                         f"connection '{self.conn}': ok\n")
+        self.assertEqual(self.run_json("connection", "check", self.conn),
+                         {"Result": "true"})
+        r = self.run_fail("connection", "check", "no-such-conn")
+        self.assertEqual(r.stderr, "spctl: no-such-conn: does not exist! (HTTP 404)\n")
+        conn = self.daemon.add_mock_connection(
+            name="t-nocheck", mock_name="t-nocheck",
+            region_extra=[("MockFailOp", "CheckConnection")])
+        r = self.run_fail("connection", "check", conn)
+        self.assertIn("(HTTP 502)", r.stderr)
+        self.assertEqual(r.stdout, "")
+
+    def test_counts(self):
+        for what in ("driver", "credential", "region", "connection"):
+            with self.subTest(what=what):
+                n = int(self.run_ok(what, "count").stdout)
+                self.assertGreaterEqual(n, 1)
+                self.assertEqual(self.run_json(what, "count", "-P", "MOCK"),
+                                 {"count": n})
+                self.assertEqual(self.run_ok(what, "count", "-P", "AWS").stdout, "0\n")
+                listed = self.run_json(what, "list")
+                self.assertEqual(len(next(iter(listed.values()))), n)
 
     def test_prices_and_capability(self):
         out = self.run_ok("price", "families", "default", "-c", self.conn).stdout
