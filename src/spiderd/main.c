@@ -289,6 +289,15 @@ int main(int argc, char **argv)
 		sp_log_error("out of memory");
 		goto out;
 	}
+	/* Name the plugin directory plainly in logs ("bin/../lib" reads badly). */
+	{
+		char *real = realpath(driver_dir, NULL);
+
+		if (real) {
+			free(driver_dir);
+			driver_dir = real;
+		}
+	}
 	core.data_dir = data_dir;
 	if (make_dir(data_dir) < 0 || make_dir(core.state_dir) < 0)
 		goto out;
