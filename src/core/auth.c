@@ -137,7 +137,8 @@ bool sp_auth_check(sp_auth *a, const char *header)
 	*colon = '\0';
 	sp_sha256(decoded, strlen((char *)decoded), ux);
 	sp_sha256(a->user, strlen(a->user), uy);
-	ok = sp_consttime_eq(ux, uy, 32) & password_ok(a, colon + 1);
+	/* Both checks always run: no early exit tells which one failed. */
+	ok = ((unsigned)sp_consttime_eq(ux, uy, 32) & (unsigned)password_ok(a, colon + 1)) != 0;
 	explicit_bzero(decoded, sizeof(decoded));
 	if (ok)
 		cache_add(a, digest);

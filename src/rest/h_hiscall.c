@@ -20,6 +20,10 @@ static int time_arg(const sp_req *req, const char *key, int64_t *ret,
 		return sp_error_set(err, SP_ERR_INVALID,
 				    "%s '%.64s' must be an RFC 3339 UTC time such as 2026-01-02T15:04:05Z",
 				    key, v);
+	/* 0 means "open" to the store: Until the epoch itself means before
+	 * anything was recorded, which -1 says as well. */
+	if (*ret == 0 && strcmp(key, "Until") == 0)
+		*ret = -1;
 	return 0;
 }
 

@@ -45,13 +45,20 @@ int64_t sp_now_ms(void)
 
 void sp_time_format_rfc3339(int64_t ms, char *buf, size_t size)
 {
-	time_t t = (time_t)(ms / 1000);
+	/* Division rounds toward zero: before 1970 borrow a second. */
+	int64_t sec = ms / 1000, frac = ms % 1000;
+	time_t t;
 	struct tm tm;
 
+	if (frac < 0) {
+		frac += 1000;
+		sec--;
+	}
+	t = (time_t)sec;
 	gmtime_r(&t, &tm);
 	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
 		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+		 tm.tm_min, tm.tm_sec, (int)frac);
 }
 
 int sp_time_parse_rfc3339(const char *s, int64_t *ret_ms)

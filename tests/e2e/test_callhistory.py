@@ -191,6 +191,10 @@ class CallHistoryTest(unittest.TestCase):
         every = self.history("?Limit=10000")
         self.assertEqual(self.history(f"?Since={past}&Limit=10000"), every)
         self.assertEqual(self.history(f"?Until={future}&Limit=10000"), every)
+        # The epoch is a time like any other, not "no limit".
+        epoch = "1970-01-01T00:00:00Z"
+        self.assertEqual(self.history("?Until=" + epoch), [])
+        self.assertEqual(self.history(f"?Since={epoch}&Limit=10000"), every)
 
     def test_bad_filter_values(self):
         for query, key in (("Since=yesterday", "Since"),

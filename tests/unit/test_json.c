@@ -170,16 +170,20 @@ static void test_array(void **state)
 
 /* ---- sp_json_parse_body ---------------------------------------------- */
 
+/* A pointer that no parse returns, to see that *ret stays untouched. */
+static json_t sentinel_value;
+#define SENTINEL (&sentinel_value)
+
 static void test_body_empty(void **state)
 {
 	static const char *const bodies[] = { "", " ", "\r\n", " \t\r\n  \n", "null", "  null \n" };
 	sp_error err = { 0 };
-	json_t *j = (json_t *)&err;
+	json_t *j = SENTINEL;
 
 	assert_int_equal(sp_json_parse_body(NULL, 0, &j, &err), 0);
 	assert_null(j);
 	for (size_t i = 0; i < ELEMENTSOF(bodies); i++) {
-		j = (json_t *)&err;
+		j = SENTINEL;
 		assert_int_equal(sp_json_parse_body(bodies[i], strlen(bodies[i]), &j, &err), 0);
 		assert_null(j);
 	}
@@ -221,11 +225,11 @@ static void test_body_malformed(void **state)
 
 	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
 		sp_error err = { 0 };
-		json_t *j = (json_t *)&err;
+		json_t *j = SENTINEL;
 
 		assert_int_equal(sp_json_parse_body(cases[i].body, strlen(cases[i].body), &j, &err), -1);
 		assert_int_equal(err.code, SP_ERR_INVALID);
-		assert_ptr_equal(j, (json_t *)&err);
+		assert_ptr_equal(j, SENTINEL);
 		if (!strstr(err.message, "malformed JSON body") ||
 		    !strstr(err.message, cases[i].where))
 			fail_msg("body '%s': message '%s' lacks '%s'", cases[i].body,
@@ -239,12 +243,12 @@ static void test_body_not_object(void **state)
 
 	for (size_t i = 0; i < ELEMENTSOF(bodies); i++) {
 		sp_error err = { 0 };
-		json_t *j = (json_t *)&err;
+		json_t *j = SENTINEL;
 
 		assert_int_equal(sp_json_parse_body(bodies[i], strlen(bodies[i]), &j, &err), -1);
 		assert_int_equal(err.code, SP_ERR_INVALID);
 		assert_string_equal(err.message, "request body must be a JSON object");
-		assert_ptr_equal(j, (json_t *)&err);
+		assert_ptr_equal(j, SENTINEL);
 	}
 }
 
