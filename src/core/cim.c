@@ -323,23 +323,6 @@ out:
 	return rc;
 }
 
-int sp_cim_get(sp_core *core, sp_cim_kind kind, const char *name,
-	       json_t **ret_doc, sp_error *err)
-{
-	sp_cim_row *row _cleanup_(sp_cim_row_freep) = NULL;
-	json_error_t jerr;
-	json_t *doc;
-
-	if (sp_store_cim_get(core->store, kind, name, &row, err) < 0)
-		return -1;
-	doc = json_loads(row->doc, 0, &jerr);
-	if (!doc)
-		return sp_error_set(err, SP_ERR_INTERNAL, "%s '%s' is stored corrupt",
-				    sp_cim_kind_name(kind), name);
-	*ret_doc = doc;
-	return 0;
-}
-
 int sp_cim_get_text(sp_core *core, sp_cim_kind kind, const char *name,
 		    char **ret_text, sp_error *err)
 {

@@ -17,10 +17,8 @@
 
 int sp_cim_put(sp_core *core, sp_cim_kind kind, const json_t *body,
 	       json_t **ret_doc, sp_error *err);
-/* SP_ERR_NOT_FOUND "<name>: does not exist!" when missing. */
-int sp_cim_get(sp_core *core, sp_cim_kind kind, const char *name,
-	       json_t **ret_doc, sp_error *err);
-/* The same document as compact JSON text (malloc'd), as it is stored. */
+/* The document as compact JSON text (malloc'd), as it is stored;
+ * SP_ERR_NOT_FOUND "<name>: does not exist!" when missing. */
 int sp_cim_get_text(sp_core *core, sp_cim_kind kind, const char *name,
 		    char **ret_text, sp_error *err);
 /* provider NULL or "" lists all; it is trimmed and upper-cased. */

@@ -347,7 +347,7 @@ int sp_conn_acquire(sp_core *core, const char *name, sp_conn **ret,
 	return 0;
 }
 
-int sp_call_begin(sp_call *call, sp_conn *conn, const void *method,
+int sp_call_begin(sp_call *call, sp_conn *conn, bool supported,
 		  const char *resource_type, const char *resource_name,
 		  const char *api, const char *func, int line, sp_error *err)
 {
@@ -360,7 +360,7 @@ int sp_call_begin(sp_call *call, sp_conn *conn, const void *method,
 		.line = line,
 		.t0 = sp_now_mono(),
 	};
-	if (!method) {
+	if (!supported) {
 		char op[128];
 		size_t n;
 

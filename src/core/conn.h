@@ -46,12 +46,6 @@ int sp_conn_open_preconfig(sp_core *core, const char *driver,
 			   const char *credential, sp_conn **ret,
 			   sp_error *err);
 
-static inline void sp_conn_releasep(sp_conn **c)
-{
-	if (*c)
-		sp_conn_release(*c);
-}
-#define _cleanup_conn_ _cleanup_(sp_conn_releasep)
 
 /* A driver call in progress: times it and records it in the call history
  * when it ends. */
@@ -66,10 +60,10 @@ typedef struct sp_call {
 } sp_call;
 
 /* Start a call; returns -1 with SP_ERR_UNSUPPORTED (naming the driver and
- * the operation) when method is NULL: a NULL table, a NULL method, or a
- * method beyond the table size the driver was built with.  That refusal
- * is recorded in the call history like any failed call. */
-int sp_call_begin(sp_call *call, sp_conn *conn, const void *method,
+ * the operation) unless supported: the driver has no such table or method,
+ * or the method lies beyond the table size the driver was built with.
+ * That refusal is recorded in the call history like any failed call. */
+int sp_call_begin(sp_call *call, sp_conn *conn, bool supported,
 		  const char *resource_type, const char *resource_name,
 		  const char *api, const char *func, int line, sp_error *err);
 /* End a call that returned rc; records it.  Returns rc. */
@@ -87,7 +81,7 @@ int sp_call_end(sp_call *call, int rc, const sp_error *err);
 			(conn)->plugin->driver->table;                            \
 		bool _has = _t && offsetof(__typeof__(*_t), method) <             \
 					  _t->size && _t->method;                 \
-		int _rc = sp_call_begin(&_c, (conn), _has ? "" : NULL,            \
+		int _rc = sp_call_begin(&_c, (conn), _has,                         \
 					(rtype), (rname), (api), __func__,        \
 					__LINE__, (err));                         \
 		if (_rc == 0)                                                     \

@@ -37,37 +37,50 @@ static int wrap_list(json_t *value, const char *key, json_t **ret, sp_error *err
 	return wrap(value, key, ret, err);
 }
 
+/* The region routes also serve the preconfig routes, which open their
+ * connection differently: the bodies take the open connection. */
+static int regionzone_list(sp_conn *c, json_t **ret, sp_error *err)
+{
+	json_t *v = NULL;
+
+	if (SP_DRIVER_CALL(c, regionzone, list, "REGIONZONE", "", "ListRegionZone()", err, &v) < 0)
+		return -1;
+	return wrap_list(v, "regionzone", ret, err);
+}
+
+static int regionzone_get(sp_conn *c, const char *name, json_t **ret, sp_error *err)
+{
+	return SP_DRIVER_CALL(c, regionzone, get, "REGIONZONE", name, "GetRegionZone()", err, name, ret);
+}
+
+static int orgregion(sp_conn *c, json_t **ret, sp_error *err)
+{
+	json_t *v = NULL;
+
+	if (SP_DRIVER_CALL(c, regionzone, list_org_region, "REGIONZONE", "", "ListOrgRegion()", err, &v) < 0)
+		return -1;
+	return wrap(v, "RegionInfo", ret, err);
+}
+
 static int h_regionzone_list(sp_req *req, json_t **ret, sp_error *err)
 {
 	sp_conn *c = NULL;
-	json_t *v = NULL;
 
-	if (open_conn(req, &c, err) < 0 ||
-	    SP_DRIVER_CALL(c, regionzone, list, "REGIONZONE", "", "ListRegionZone()", err, &v) < 0)
-		return -1;
-	return wrap_list(v, "regionzone", ret, err);
+	return open_conn(req, &c, err) < 0 ? -1 : regionzone_list(c, ret, err);
 }
 
 static int h_regionzone_get(sp_req *req, json_t **ret, sp_error *err)
 {
 	sp_conn *c = NULL;
-	const char *name = sp_req_param(req, "Name");
 
-	if (open_conn(req, &c, err) < 0 ||
-	    SP_DRIVER_CALL(c, regionzone, get, "REGIONZONE", name, "GetRegionZone()", err, name, ret) < 0)
-		return -1;
-	return 0;
+	return open_conn(req, &c, err) < 0 ? -1 : regionzone_get(c, sp_req_param(req, "Name"), ret, err);
 }
 
 static int h_orgregion(sp_req *req, json_t **ret, sp_error *err)
 {
 	sp_conn *c = NULL;
-	json_t *v = NULL;
 
-	if (open_conn(req, &c, err) < 0 ||
-	    SP_DRIVER_CALL(c, regionzone, list_org_region, "REGIONZONE", "", "ListOrgRegion()", err, &v) < 0)
-		return -1;
-	return wrap(v, "RegionInfo", ret, err);
+	return open_conn(req, &c, err) < 0 ? -1 : orgregion(c, ret, err);
 }
 
 static int h_orgzone(sp_req *req, json_t **ret, sp_error *err)
@@ -226,34 +239,22 @@ static int open_preconfig(sp_req *req, sp_conn **ret, sp_error *err)
 static int h_preconfig_regionzone_list(sp_req *req, json_t **ret, sp_error *err)
 {
 	sp_conn *c = NULL;
-	json_t *v = NULL;
 
-	if (open_preconfig(req, &c, err) < 0 ||
-	    SP_DRIVER_CALL(c, regionzone, list, "REGIONZONE", "", "ListRegionZone()", err, &v) < 0)
-		return -1;
-	return wrap_list(v, "regionzone", ret, err);
+	return open_preconfig(req, &c, err) < 0 ? -1 : regionzone_list(c, ret, err);
 }
 
 static int h_preconfig_regionzone_get(sp_req *req, json_t **ret, sp_error *err)
 {
 	sp_conn *c = NULL;
-	const char *name = sp_req_param(req, "Name");
 
-	if (open_preconfig(req, &c, err) < 0 ||
-	    SP_DRIVER_CALL(c, regionzone, get, "REGIONZONE", name, "GetRegionZone()", err, name, ret) < 0)
-		return -1;
-	return 0;
+	return open_preconfig(req, &c, err) < 0 ? -1 : regionzone_get(c, sp_req_param(req, "Name"), ret, err);
 }
 
 static int h_preconfig_orgregion(sp_req *req, json_t **ret, sp_error *err)
 {
 	sp_conn *c = NULL;
-	json_t *v = NULL;
 
-	if (open_preconfig(req, &c, err) < 0 ||
-	    SP_DRIVER_CALL(c, regionzone, list_org_region, "REGIONZONE", "", "ListOrgRegion()", err, &v) < 0)
-		return -1;
-	return wrap(v, "RegionInfo", ret, err);
+	return open_preconfig(req, &c, err) < 0 ? -1 : orgregion(c, ret, err);
 }
 
 /* Ask the cloud, now, whether the connection's credential and region work
@@ -267,7 +268,7 @@ static int h_connection_check(sp_req *req, json_t **ret, sp_error *err)
 	if (sp_conn_acquire(req->core, name, &req->conn, err) < 0)
 		return -1;
 	c = req->conn;
-	if (sp_call_begin(&call, c, (const void *)c->plugin->driver->check,
+	if (sp_call_begin(&call, c, c->plugin->driver->check != NULL,
 			  "CONNECTION", name, "CheckConnection()", __func__,
 			  __LINE__, err) < 0 ||
 	    sp_call_end(&call, c->plugin->driver->check(c->session, err), err) < 0)

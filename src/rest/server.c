@@ -82,9 +82,12 @@ static void req_clear(sp_req *req)
 		sp_conn_release(req->conn);
 }
 
-static enum MHD_Result send_text(sp_server *s, struct MHD_Connection *c,
-				 unsigned status, char *text,
-				 const char *content_type, bool challenge)
+/* Queue text (taken) with the headers every answer carries, plus one
+ * optional extra header. */
+static enum MHD_Result queue_text(sp_server *s, struct MHD_Connection *c,
+				  unsigned status, char *text,
+				  const char *content_type, const char *header,
+				  const char *value)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(
 		strlen(text), text, MHD_RESPMEM_MUST_FREE);
@@ -96,9 +99,8 @@ static enum MHD_Result send_text(sp_server *s, struct MHD_Connection *c,
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
 	MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
-	if (challenge)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-					"Basic realm=\"spider\"");
+	if (header)
+		MHD_add_response_header(r, header, value);
 	if (atomic_load(&s->stopping))
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 	ret = MHD_queue_response(c, status, r);
@@ -106,31 +108,29 @@ static enum MHD_Result send_text(sp_server *s, struct MHD_Connection *c,
 	return ret;
 }
 
+static enum MHD_Result send_text(sp_server *s, struct MHD_Connection *c,
+				 unsigned status, char *text,
+				 const char *content_type, bool challenge)
+{
+	return queue_text(s, c, status, text, content_type,
+			  challenge ? MHD_HTTP_HEADER_WWW_AUTHENTICATE : NULL,
+			  "Basic realm=\"spider\"");
+}
+
 static enum MHD_Result send_405(sp_server *s, struct MHD_Connection *c,
 				const char *url)
 {
 	_cleanup_free_ char *path = strndup(url, strcspn(url, "?"));
-	char allow[128];
 	char *text = strdup("{\"message\":\"Method Not Allowed\",\"code\":\"MethodNotAllowed\"}");
-	struct MHD_Response *r;
-	enum MHD_Result ret;
+	char allow[128];
 
 	if (!path || !text) {
 		free(text);
 		return MHD_NO;
 	}
 	sp_router_allowed(path, allow, sizeof(allow));
-	r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
-	if (!r) {
-		free(text);
-		return MHD_NO;
-	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-	MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
-	ret = MHD_queue_response(c, MHD_HTTP_METHOD_NOT_ALLOWED, r);
-	MHD_destroy_response(r);
-	return ret;
+	return queue_text(s, c, MHD_HTTP_METHOD_NOT_ALLOWED, text,
+			  "application/json", MHD_HTTP_HEADER_ALLOW, allow);
 }
 
 static enum MHD_Result send_json(sp_server *s, struct MHD_Connection *c,

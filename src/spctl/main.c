@@ -126,16 +126,17 @@ static char *env_dup(const char *name, const char *def)
 	return v ? strdup(v) : NULL;
 }
 
-static int run(struct spctl *ctl, int argc, char **argv)
+/* What a parse asks for before any request: help (on the verb, or the
+ * global one when v is NULL), the version, or a usage error.  Returns the
+ * exit status, or -1 to go on. */
+static int parsed(enum parse_result r, const struct verb *v)
 {
-	_cleanup_(spctl_args_clear) struct args a = { 0 };
-	const struct command *c;
-	const struct verb *v;
-	int used, i, rc;
-
-	switch (spctl_args_parse(ctl, NULL, argc - 1, argv + 1, true, &a, &used)) {
+	switch (r) {
 	case PARSE_HELP:
-		help_global();
+		if (v)
+			help_verb(v);
+		else
+			help_global();
 		return SPCTL_OK;
 	case PARSE_VERSION:
 		printf("spctl %s\n", SPIDER_VERSION);
@@ -145,6 +146,19 @@ static int run(struct spctl *ctl, int argc, char **argv)
 	case PARSE_OK:
 		break;
 	}
+	return -1;
+}
+
+static int run(struct spctl *ctl, int argc, char **argv)
+{
+	_cleanup_(spctl_args_clear) struct args a = { 0 };
+	const struct command *c;
+	const struct verb *v;
+	int used, i, rc;
+
+	rc = parsed(spctl_args_parse(ctl, NULL, argc - 1, argv + 1, true, &a, &used), NULL);
+	if (rc >= 0)
+		return rc;
 	spctl_args_clear(&a);
 	i = 1 + used;
 	if (i >= argc)
@@ -172,18 +186,9 @@ static int run(struct spctl *ctl, int argc, char **argv)
 		i++;
 	}
 
-	switch (spctl_args_parse(ctl, v->opts, argc - i, argv + i, false, &a, NULL)) {
-	case PARSE_HELP:
-		help_verb(v);
-		return SPCTL_OK;
-	case PARSE_VERSION:
-		printf("spctl %s\n", SPIDER_VERSION);
-		return SPCTL_OK;
-	case PARSE_ERROR:
-		return SPCTL_USAGE;
-	case PARSE_OK:
-		break;
-	}
+	rc = parsed(spctl_args_parse(ctl, v->opts, argc - i, argv + i, false, &a, NULL), v);
+	if (rc >= 0)
+		return rc;
 	if (a.npos < v->min_pos)
 		return spctl_usage_error("missing %s", v->pos_synopsis);
 	if (a.npos > v->max_pos)
