@@ -41,7 +41,7 @@ extern "C" {
 #endif
 
 /* Bumped on any incompatible change to the structures below. */
-#define SP_DRIVER_ABI_VERSION 1u
+#define SP_DRIVER_ABI_VERSION 2u
 #define SP_DRIVER_ENTRY "sp_driver_entry"
 
 #if defined(__GNUC__)
@@ -178,6 +178,163 @@ typedef struct sp_price_ops {
 			      json_t **ret_cloud_price, sp_error *err);
 } sp_price_ops;
 
+/*
+ * Cloud resources (VPC, security group, key pair, VM, disk, my image).
+ *
+ * The daemon keeps the user's names; a driver only ever sees the cloud
+ * side of an identifier, an IID:
+ *
+ *   name_id    the spXID: the name Spider asks the cloud to give a new
+ *              object (the user's name itself with IDTransformMode OFF);
+ *   system_id  the cloud's own ID for the object ("" before it exists).
+ *
+ * In JSON an IID is {"NameId": <spXID>, "SystemId": <cloud id>}.  Every
+ * IID a driver returns, and every IID inside a request, is in this cloud
+ * form; the daemon maps them to and from user names.  A driver that
+ * cannot tell an object's spXID (an object made outside Spider) puts its
+ * cloud name, or its ID, in NameId.
+ *
+ * Requests ("req") are the ReqInfo shapes of the REST reference with
+ * every user name already resolved to an IID:
+ *
+ *   vpc      {"IId":{"NameId"}, "IPv4_CIDR", "TagList",
+ *             "SubnetInfoList":[{"IId":{"NameId"}, "Zone", "IPv4_CIDR",
+ *                                "TagList"}]}
+ *   sg       {"IId":{"NameId"}, "VpcIID":IID, "TagList",
+ *             "SecurityRules":[rule]}
+ *   keypair  {"IId":{"NameId"}, "TagList"}
+ *   vm       {"IId":{"NameId"}, "ImageType":"PublicImage|MyImage",
+ *             "ImageIID":IID, "VMSpecName", "VpcIID":IID,
+ *             "SubnetIID":IID, "SecurityGroupIIDs":[IID],
+ *             "KeyPairIID":IID, "RootDiskType", "RootDiskSize",
+ *             "DataDiskIIDs":[IID], "VMUserId", "VMUserPasswd",
+ *             "TagList"}
+ *             (a public image's IID carries the image name in both parts)
+ *   disk     {"IId":{"NameId"}, "Zone", "DiskType", "DiskSize", "TagList"}
+ *   myimage  {"IId":{"NameId"}, "SourceVM":IID, "TagList"}
+ *
+ * where rule = {"Direction":"inbound|outbound", "IPProtocol":
+ * "TCP|UDP|ICMP|ALL", "FromPort", "ToPort", "CIDR"}, already normalised
+ * (ports are strings, "-1" for ICMP and ALL), and a tag is
+ * {"Key","Value"}.  Zone "" means the session's zone.
+ *
+ * Results are the info shapes of the reference (VPCInfo, SecurityInfo,
+ * KeyPairInfo, VMInfo, DiskInfo, MyImageInfo) with cloud IIDs.  A VMInfo
+ * carries no status (ask get_status).  KeyPairInfo carries "PrivateKey"
+ * only in create's answer.
+ */
+typedef struct sp_iid {
+	const char *name_id;
+	const char *system_id;
+} sp_iid;
+
+/* The ten VM states of the API.  A driver maps its cloud's states onto
+ * these and never reports anything else. */
+typedef enum sp_vm_status {
+	SP_VM_CREATING,
+	SP_VM_RUNNING,
+	SP_VM_SUSPENDING,
+	SP_VM_SUSPENDED,
+	SP_VM_RESUMING,
+	SP_VM_REBOOTING,
+	SP_VM_TERMINATING,
+	SP_VM_TERMINATED,
+	SP_VM_NOT_EXIST,
+	SP_VM_FAILED,
+	SP_VM_STATUS_COUNT
+} sp_vm_status;
+
+typedef enum sp_vm_action {
+	SP_VM_SUSPEND,
+	SP_VM_RESUME,
+	SP_VM_REBOOT,
+} sp_vm_action;
+
+/*
+ * The methods every resource has.  create() makes the object and returns
+ * its info once the cloud has accepted it (a VM may still be Creating);
+ * it either makes the whole object or nothing.  list() returns the infos
+ * of every object of the type the cloud has in the session's region
+ * (Spider-made or not).  get() and remove() fail with SP_ERR_NOT_FOUND
+ * when the cloud has no such object.  remove() of a VM starts its
+ * termination; the daemon then polls get_status().
+ */
+typedef struct sp_resource_ops {
+	size_t size;
+	int (*create)(sp_session *s, json_t *req, json_t **ret_info,
+		      sp_error *err);
+	int (*list)(sp_session *s, json_t **ret_array, sp_error *err);
+	int (*get)(sp_session *s, const sp_iid *iid, json_t **ret_info,
+		   sp_error *err);
+	int (*remove)(sp_session *s, const sp_iid *iid, sp_error *err);
+} sp_resource_ops;
+
+/* Subnets of a VPC.  add_subnet() takes one subnet request and returns
+ * the whole VPCInfo. */
+typedef struct sp_subnet_ops {
+	size_t size;
+	int (*add)(sp_session *s, const sp_iid *vpc, json_t *subnet_req,
+		   json_t **ret_vpc_info, sp_error *err);
+	int (*remove)(sp_session *s, const sp_iid *vpc, const sp_iid *subnet,
+		      sp_error *err);
+} sp_subnet_ops;
+
+/* Rules of a security group; rules is an array of normalised rules.
+ * Adding a rule the group has, or removing one it lacks, is
+ * SP_ERR_CONFLICT / SP_ERR_NOT_FOUND, and changes nothing. */
+typedef struct sp_sgrule_ops {
+	size_t size;
+	int (*add)(sp_session *s, const sp_iid *sg, json_t *rules,
+		   json_t **ret_sg_info, sp_error *err);
+	int (*remove)(sp_session *s, const sp_iid *sg, json_t *rules,
+		      sp_error *err);
+} sp_sgrule_ops;
+
+/* VM control.  control() starts the action and returns the state the VM
+ * is in right after (Suspending, Resuming, Rebooting); an action that
+ * makes no sense in the VM's state fails with SP_ERR_CONFLICT naming the
+ * state. */
+typedef struct sp_vm_ops {
+	size_t size;
+	int (*control)(sp_session *s, const sp_iid *vm, sp_vm_action action,
+		       sp_vm_status *ret_status, sp_error *err);
+	int (*get_status)(sp_session *s, const sp_iid *vm,
+			  sp_vm_status *ret_status, sp_error *err);
+} sp_vm_ops;
+
+/* Disk changes.  size is a decimal string of GB, larger than now. */
+typedef struct sp_disk_ops {
+	size_t size;
+	int (*resize)(sp_session *s, const sp_iid *disk, const char *size_gb,
+		      sp_error *err);
+	int (*attach)(sp_session *s, const sp_iid *disk, const sp_iid *vm,
+		      json_t **ret_disk_info, sp_error *err);
+	int (*detach)(sp_session *s, const sp_iid *disk, const sp_iid *vm,
+		      sp_error *err);
+} sp_disk_ops;
+
+/* Tags on any resource; type is the API name ("vpc", "subnet", "sg",
+ * "keypair", "vm", "disk", "myimage").  Results: a {"Key","Value"}
+ * object, or an array of them.  Setting a key that exists replaces its
+ * value. */
+typedef struct sp_tag_ops {
+	size_t size;
+	int (*add)(sp_session *s, const char *type, const sp_iid *iid,
+		   const char *key, const char *value, sp_error *err);
+	int (*list)(sp_session *s, const char *type, const sp_iid *iid,
+		    json_t **ret_array, sp_error *err);
+	int (*get)(sp_session *s, const char *type, const sp_iid *iid,
+		   const char *key, json_t **ret_tag, sp_error *err);
+	int (*remove)(sp_session *s, const char *type, const sp_iid *iid,
+		      const char *key, sp_error *err);
+} sp_tag_ops;
+
+/* The driver-specific escape hatch: req is {"FID", "IKeyValueList"},
+ * the answer {"FID", "IKeyValueList", "OKeyValueList"}.  An unknown FID
+ * is SP_ERR_INVALID. */
+typedef int (*sp_anycall_fn)(sp_session *s, json_t *req, json_t **ret,
+			     sp_error *err);
+
 typedef struct sp_driver {
 	const char *name;       /* short plugin name, e.g. "mock" */
 	unsigned abi_version;   /* SP_DRIVER_ABI_VERSION */
@@ -199,6 +356,20 @@ typedef struct sp_driver {
 	const sp_image_ops *image;
 	const sp_spec_ops *spec;
 	const sp_price_ops *price;
+
+	/* Resources; any table may be NULL. */
+	const sp_resource_ops *vpc;
+	const sp_subnet_ops *subnet;
+	const sp_resource_ops *sg;
+	const sp_sgrule_ops *sgrule;
+	const sp_resource_ops *keypair;
+	const sp_resource_ops *vm;
+	const sp_vm_ops *vmctl;
+	const sp_resource_ops *disk;
+	const sp_disk_ops *diskctl;
+	const sp_resource_ops *myimage;
+	const sp_tag_ops *tag;
+	sp_anycall_fn anycall;
 } sp_driver;
 
 /* The one symbol a driver exports. */

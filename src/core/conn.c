@@ -61,6 +61,16 @@ void sp_conn_cache_free(sp_conn_cache *c)
 	free(c);
 }
 
+sp_conn *sp_conn_ref(sp_conn *c)
+{
+	sp_conn_cache *cache = c->core->conns;
+
+	pthread_mutex_lock(&cache->lock);
+	c->refs++;
+	pthread_mutex_unlock(&cache->lock);
+	return c;
+}
+
 void sp_conn_release(sp_conn *c)
 {
 	sp_conn_cache *cache = c->core->conns;

@@ -38,6 +38,8 @@ void sp_conn_cache_invalidate(sp_core *core);
 int sp_conn_acquire(sp_core *core, const char *name, sp_conn **ret,
 		    sp_error *err);
 void sp_conn_release(sp_conn *c);
+/* One more reference to a connection already held; returns c. */
+sp_conn *sp_conn_ref(sp_conn *c);
 
 /* Open an uncached session from a driver and a credential alone, in the
  * provider's default region: for looking at a cloud (its regions) before
@@ -70,15 +72,16 @@ int sp_call_begin(sp_call *call, sp_conn *conn, bool supported,
 int sp_call_end(sp_call *call, int rc, const sp_error *err);
 
 /*
- * SP_DRIVER_CALL(conn, table, method, rtype, rname, api, err, args...)
- * calls conn's driver table->method(session, args..., err) when the table
- * and method exist, records it, and evaluates to its result.
+ * SP_TABLE_CALL(conn, tbl, method, rtype, rname, api, err, args...) calls
+ * tbl->method(session, args..., err) when the table tbl (of conn's driver;
+ * may be NULL) has the method within the size the driver was built with,
+ * records the call, and evaluates to its result.  SP_DRIVER_CALL names
+ * the table by its field in sp_driver.
  */
-#define SP_DRIVER_CALL(conn, table, method, rtype, rname, api, err, ...)          \
+#define SP_TABLE_CALL(conn, tbl, method, rtype, rname, api, err, ...)             \
 	({                                                                        \
 		sp_call _c;                                                       \
-		const __typeof__(*(conn)->plugin->driver->table) *_t =            \
-			(conn)->plugin->driver->table;                            \
+		__typeof__(tbl) _t = (tbl);                                       \
 		bool _has = _t && offsetof(__typeof__(*_t), method) <             \
 					  _t->size && _t->method;                 \
 		int _rc = sp_call_begin(&_c, (conn), _has,                         \
@@ -91,5 +94,9 @@ int sp_call_end(sp_call *call, int rc, const sp_error *err);
 					  (err));                                 \
 		_rc;                                                              \
 	})
+
+#define SP_DRIVER_CALL(conn, table, method, rtype, rname, api, err, ...)          \
+	SP_TABLE_CALL(conn, (conn)->plugin->driver->table, method, rtype, rname,  \
+		      api, err, __VA_ARGS__)
 
 #endif

@@ -23,6 +23,13 @@ typedef struct sp_core {
 	char *data_dir;
 	char *state_dir;      /* <data-dir>/drivers: drivers' own state */
 	_Atomic(const char *) url; /* where the API listens, once it does */
+	/* Resources: how long one list item may take; how long a VM create
+	 * or terminate waits for the VM to settle; how often the wait polls
+	 * at most; IDTransformMode's default. */
+	double item_timeout_s;
+	double vm_wait_s;
+	double vm_poll_max_s;
+	bool id_transform;
 } sp_core;
 
 #endif

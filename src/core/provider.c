@@ -3,8 +3,11 @@
 #include "util/json.h"
 
 #define REGION_ZONE { "Region", "Zone" }
-/* Fault-injection keys of the mock, taken on the credential or region. */
-#define MOCK_FAULT_KEYS { "MockLatencyMs", "MockFailRate", "MockFailOp" }
+/* Fault-injection and VM-delay keys of the mock, taken on the credential
+ * or the region (the region's win). */
+#define MOCK_KNOBS "MockLatencyMs", "MockFailRate", "MockFailOp", \
+	"MockCreateDelayMs", "MockSuspendDelayMs", "MockResumeDelayMs", \
+	"MockRebootDelayMs", "MockTerminateDelayMs"
 
 static const sp_provider providers[] = {
 	{ .name = "AWS",
@@ -119,9 +122,9 @@ static const sp_provider providers[] = {
 	{ .name = "MOCK",
 	  .credential = { "MockName" },
 	  .credential_csp = { "MockName" },
-	  .credential_optional = MOCK_FAULT_KEYS,
+	  .credential_optional = { MOCK_KNOBS },
 	  .region = { "Region" },
-	  .region_optional = { "Zone", "MockLatencyMs", "MockFailRate", "MockFailOp" },
+	  .region_optional = { "Zone", MOCK_KNOBS },
 	  .root_disk_type = { "SSD", "HDD" },
 	  .root_disk_size = { "SSD|10|1024|GB", "HDD|10|2048|GB" },
 	  .disk_type = { "SSD", "HDD" },

@@ -9,7 +9,7 @@
 
 #include "util/common.h"
 
-#define SP_PROVIDER_KEYS_MAX 8
+#define SP_PROVIDER_KEYS_MAX 16
 
 typedef struct sp_provider {
 	const char *name;                                /* "AWS" */

@@ -5,19 +5,6 @@
 #include "rest/rest.h"
 #include "util/json.h"
 
-/* Acquire the request's connection; the request holds it until its
- * answer is sent. */
-static int open_conn(sp_req *req, sp_conn **ret, sp_error *err)
-{
-	const char *name;
-
-	if (sp_req_connection(req, &name, err) < 0 ||
-	    sp_conn_acquire(req->core, name, &req->conn, err) < 0)
-		return -1;
-	*ret = req->conn;
-	return 0;
-}
-
 /* Wrap a driver result: {"key": value} (takes value). */
 static int wrap(json_t *value, const char *key, json_t **ret, sp_error *err)
 {
@@ -66,21 +53,21 @@ static int h_regionzone_list(sp_req *req, json_t **ret, sp_error *err)
 {
 	sp_conn *c = NULL;
 
-	return open_conn(req, &c, err) < 0 ? -1 : regionzone_list(c, ret, err);
+	return sp_req_open_conn(req, &c, err) < 0 ? -1 : regionzone_list(c, ret, err);
 }
 
 static int h_regionzone_get(sp_req *req, json_t **ret, sp_error *err)
 {
 	sp_conn *c = NULL;
 
-	return open_conn(req, &c, err) < 0 ? -1 : regionzone_get(c, sp_req_param(req, "Name"), ret, err);
+	return sp_req_open_conn(req, &c, err) < 0 ? -1 : regionzone_get(c, sp_req_param(req, "Name"), ret, err);
 }
 
 static int h_orgregion(sp_req *req, json_t **ret, sp_error *err)
 {
 	sp_conn *c = NULL;
 
-	return open_conn(req, &c, err) < 0 ? -1 : orgregion(c, ret, err);
+	return sp_req_open_conn(req, &c, err) < 0 ? -1 : orgregion(c, ret, err);
 }
 
 static int h_orgzone(sp_req *req, json_t **ret, sp_error *err)
@@ -88,7 +75,7 @@ static int h_orgzone(sp_req *req, json_t **ret, sp_error *err)
 	sp_conn *c = NULL;
 	json_t *v = NULL;
 
-	if (open_conn(req, &c, err) < 0 ||
+	if (sp_req_open_conn(req, &c, err) < 0 ||
 	    SP_DRIVER_CALL(c, regionzone, list_org_zone, "REGIONZONE", "", "ListOrgZone()", err, &v) < 0)
 		return -1;
 	return wrap(v, "ZoneInfo", ret, err);
@@ -99,7 +86,7 @@ static int h_image_list(sp_req *req, json_t **ret, sp_error *err)
 	sp_conn *c = NULL;
 	json_t *v = NULL;
 
-	if (open_conn(req, &c, err) < 0 ||
+	if (sp_req_open_conn(req, &c, err) < 0 ||
 	    SP_DRIVER_CALL(c, image, list, "VMIMAGE", "", "ListImage()", err, &v) < 0)
 		return -1;
 	return wrap_list(v, "image", ret, err);
@@ -110,7 +97,7 @@ static int h_image_get(sp_req *req, json_t **ret, sp_error *err)
 	sp_conn *c = NULL;
 	const char *name = sp_req_param(req, "Name");
 
-	if (open_conn(req, &c, err) < 0 ||
+	if (sp_req_open_conn(req, &c, err) < 0 ||
 	    SP_DRIVER_CALL(c, image, get, "VMIMAGE", name, "GetImage()", err, name, ret) < 0)
 		return -1;
 	return 0;
@@ -121,7 +108,7 @@ static int h_spec_list(sp_req *req, json_t **ret, sp_error *err)
 	sp_conn *c = NULL;
 	json_t *v = NULL;
 
-	if (open_conn(req, &c, err) < 0 ||
+	if (sp_req_open_conn(req, &c, err) < 0 ||
 	    SP_DRIVER_CALL(c, spec, list, "VMSPEC", "", "ListVMSpec()", err, &v) < 0)
 		return -1;
 	return wrap_list(v, "vmspec", ret, err);
@@ -132,7 +119,7 @@ static int h_spec_get(sp_req *req, json_t **ret, sp_error *err)
 	sp_conn *c = NULL;
 	const char *name = sp_req_param(req, "Name");
 
-	if (open_conn(req, &c, err) < 0 ||
+	if (sp_req_open_conn(req, &c, err) < 0 ||
 	    SP_DRIVER_CALL(c, spec, get, "VMSPEC", name, "GetVMSpec()", err, name, ret) < 0)
 		return -1;
 	return 0;
@@ -143,7 +130,7 @@ static int h_orgspec_list(sp_req *req, json_t **ret, sp_error *err)
 	sp_conn *c = NULL;
 	json_t *v = NULL;
 
-	if (open_conn(req, &c, err) < 0 ||
+	if (sp_req_open_conn(req, &c, err) < 0 ||
 	    SP_DRIVER_CALL(c, spec, list_org, "VMSPEC", "", "ListOrgVMSpec()", err, &v) < 0)
 		return -1;
 	return wrap(v, "vmspec", ret, err);
@@ -155,7 +142,7 @@ static int h_orgspec_get(sp_req *req, json_t **ret, sp_error *err)
 	const char *name = sp_req_param(req, "Name");
 	json_t *v = NULL;
 
-	if (open_conn(req, &c, err) < 0 ||
+	if (sp_req_open_conn(req, &c, err) < 0 ||
 	    SP_DRIVER_CALL(c, spec, get_org, "VMSPEC", name, "GetOrgVMSpec()", err, name, &v) < 0)
 		return -1;
 	return wrap(v, "VMSpecInfo", ret, err);
@@ -167,7 +154,7 @@ static int h_productfamily(sp_req *req, json_t **ret, sp_error *err)
 	const char *region = sp_req_param(req, "RegionName");
 	json_t *v = NULL;
 
-	if (open_conn(req, &c, err) < 0 ||
+	if (sp_req_open_conn(req, &c, err) < 0 ||
 	    SP_DRIVER_CALL(c, price, list_product_family, "PRICEINFO", region,
 			   "ListProductFamily()", err, region, &v) < 0)
 		return -1;
@@ -201,7 +188,7 @@ static int h_priceinfo(sp_req *req, json_t **ret, sp_error *err)
 
 	if (sp_req_string(req, "ProductFamily", false, &family, err) < 0 ||
 	    sp_json_array(req->body, "FilterList", &filter, err) < 0 ||
-	    open_conn(req, &c, err) < 0 ||
+	    sp_req_open_conn(req, &c, err) < 0 ||
 	    SP_DRIVER_CALL(c, price, get_price_info, "PRICEINFO", region,
 			   "GetPriceInfo()", err, family ? family : "compute",
 			   region, (json_t *)filter, &v) < 0)
@@ -291,7 +278,7 @@ static int h_capability(sp_req *req, json_t **ret, sp_error *err)
 	_cleanup_json_ json_t *o = NULL;
 	const sp_driver *d;
 
-	if (open_conn(req, &c, err) < 0)
+	if (sp_req_open_conn(req, &c, err) < 0)
 		return -1;
 	d = c->plugin->driver;
 	o = json_pack("{s:b,s:b,s:b,s:b,s:b,s:[],s:b,s:b,s:b}",

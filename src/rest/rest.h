@@ -17,8 +17,11 @@ typedef struct sp_param {
 	char *value;
 } sp_param;
 
+typedef struct sp_route sp_route;
+
 typedef struct sp_req {
 	sp_core *core;
+	const sp_route *route;             /* the matched route */
 	struct MHD_Connection *mhd;
 	const char *method;
 	json_t *body;                      /* NULL when absent */
@@ -40,12 +43,13 @@ typedef struct sp_req {
 /* Success: 0 and *ret (new reference).  Failure: -1 and *err. */
 typedef int (*sp_handler)(sp_req *req, json_t **ret, sp_error *err);
 
-typedef struct sp_route {
+struct sp_route {
 	const char *method;
 	const char *pattern;   /* "/spider/driver/:DriverName" */
 	sp_handler handler;
 	bool public;           /* no login needed */
-} sp_route;
+	const void *ctx;       /* the handler's own: what the route is for */
+};
 
 /* Path parameter by name (NULL when absent). */
 const char *sp_req_param(const sp_req *req, const char *name);
@@ -53,6 +57,9 @@ const char *sp_req_param(const sp_req *req, const char *name);
 const char *sp_req_query(const sp_req *req, const char *key);
 /* ConnectionName from the body, else the query; required. */
 int sp_req_connection(const sp_req *req, const char **ret, sp_error *err);
+/* Acquire the request's connection (ConnectionName); the request holds
+ * it until its answer is sent. */
+int sp_req_open_conn(sp_req *req, sp_conn **ret, sp_error *err);
 /* A string from the body, else the query; NULL when absent. */
 int sp_req_string(const sp_req *req, const char *key, bool required,
 		  const char **ret, sp_error *err);
@@ -62,6 +69,7 @@ extern const sp_route sp_routes_server[];
 extern const sp_route sp_routes_cim[];
 extern const sp_route sp_routes_catalog[];
 extern const sp_route sp_routes_hiscall[];
+extern const sp_route sp_routes_res[];
 
 /* Match method+path against the tables.  On a match, fills req->params
  * (decoding the segments of path in place) and returns the route; with no

@@ -5,6 +5,7 @@
 static const sp_route *const tables[] = {
 	/* catalog before cim: /driver/capability shadows /driver/:DriverName */
 	sp_routes_server, sp_routes_catalog, sp_routes_cim, sp_routes_hiscall,
+	sp_routes_res,
 };
 
 /* Split path on '/' in place; empty segments (a trailing slash, "//")
@@ -90,6 +91,8 @@ const sp_route *sp_router_match(const char *method, char *path, sp_req *req,
 				continue;
 			}
 			pattern_match(r->pattern, segs, n, req);
+			if (req)
+				req->route = r;
 			*ret_status = 200;
 			return r;
 		}
@@ -168,6 +171,17 @@ int sp_req_string(const sp_req *req, const char *key, bool required,
 int sp_req_connection(const sp_req *req, const char **ret, sp_error *err)
 {
 	return sp_req_string(req, "ConnectionName", true, ret, err);
+}
+
+int sp_req_open_conn(sp_req *req, sp_conn **ret, sp_error *err)
+{
+	const char *name;
+
+	if (sp_req_connection(req, &name, err) < 0 ||
+	    sp_conn_acquire(req->core, name, &req->conn, err) < 0)
+		return -1;
+	*ret = req->conn;
+	return 0;
 }
 
 unsigned sp_http_status(sp_errcode code)

@@ -23,6 +23,7 @@ typedef struct options {
 	const char *driver_dir;
 	const char *log_level;
 	size_t max_body;
+	int64_t item_timeout_ms, vm_wait_ms;
 	bool rekey;
 } options;
 
@@ -38,6 +39,10 @@ static void usage(FILE *f)
 		"  -D, --driver-dir DIR   driver plugins (env SPIDER_DRIVER_DIR; default: beside the binary)\n"
 		"      --max-body BYTES   request body cap (env SPIDER_MAX_BODY; default 1048576)\n"
 		"      --log-level LEVEL  error, warn, info or debug (env SPIDER_LOG_LEVEL; default info)\n"
+		"      --item-timeout MS  how long one item of a list may take before it is shown with\n"
+		"                         an Error (env SPIDER_ITEM_TIMEOUT_MS; default 30000)\n"
+		"      --vm-wait MS       how long a VM create or delete waits for the VM to settle\n"
+		"                         (env SPIDER_VM_WAIT_MS; default 600000)\n"
 		"      --rekey            re-seal every credential under a new key and exit: the key in\n"
 		"                         SPIDER_NEW_SECRET_KEY (64 hex digits), else a random one written to\n"
 		"                         <data-dir>/secret.key (required when the current key is from env)\n"
@@ -57,11 +62,15 @@ static int parse_options(int argc, char **argv, options *o)
 		{ "max-body", required_argument, NULL, 'b' },
 		{ "log-level", required_argument, NULL, 'v' },
 		{ "rekey", no_argument, NULL, 'r' },
+		{ "item-timeout", required_argument, NULL, 'i' },
+		{ "vm-wait", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *max_body = getenv("SPIDER_MAX_BODY");
+	const char *item_timeout = getenv("SPIDER_ITEM_TIMEOUT_MS");
+	const char *vm_wait = getenv("SPIDER_VM_WAIT_MS");
 	int64_t n;
 	int c;
 
@@ -77,6 +86,8 @@ static int parse_options(int argc, char **argv, options *o)
 		case 'b': max_body = optarg; break;
 		case 'v': o->log_level = optarg; break;
 		case 'r': o->rekey = true; break;
+		case 'i': item_timeout = optarg; break;
+		case 'w': vm_wait = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("spiderd %s\n", SPIDER_VERSION); exit(0);
 		default: usage(stderr); return -1;
@@ -94,6 +105,16 @@ static int parse_options(int argc, char **argv, options *o)
 			return -1;
 		}
 		o->max_body = (size_t)n;
+	}
+	o->item_timeout_ms = 30000;
+	if (!sp_isempty(item_timeout) && sp_parse_int64(item_timeout, 1, 3600000, &o->item_timeout_ms) < 0) {
+		fprintf(stderr, "spiderd: --item-timeout '%s' must be 1..3600000 ms\n", item_timeout);
+		return -1;
+	}
+	o->vm_wait_ms = 600000;
+	if (!sp_isempty(vm_wait) && sp_parse_int64(vm_wait, 0, 86400000, &o->vm_wait_ms) < 0) {
+		fprintf(stderr, "spiderd: --vm-wait '%s' must be 0..86400000 ms\n", vm_wait);
+		return -1;
 	}
 	if (!sp_isempty(o->log_level) && sp_log_set_level(o->log_level) < 0) {
 		fprintf(stderr, "spiderd: unknown log level '%s'\n", o->log_level);
@@ -328,6 +349,20 @@ int main(int argc, char **argv)
 	if (sp_hiscall_open(core.store, &hcfg, &core.hiscall, &err) < 0) {
 		sp_log_error("%s", err.message);
 		goto out;
+	}
+
+	core.item_timeout_s = (double)o.item_timeout_ms / 1000;
+	core.vm_wait_s = (double)o.vm_wait_ms / 1000;
+	core.vm_poll_max_s = 15;
+	{
+		size_t recovered = 0;
+
+		if (sp_store_res_recover(core.store, &recovered, &err) < 0) {
+			sp_log_error("%s", err.message);
+			goto out;
+		}
+		if (recovered)
+			sp_log_warn("%zu resources were being created or deleted when spiderd last stopped: unfinished creates dropped, deletes undone (see /spider/allvm and friends for cloud objects left behind)", recovered);
 	}
 
 	scfg = (sp_server_config){ .listen = o.listen, .max_body = o.max_body };

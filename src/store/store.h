@@ -76,6 +76,64 @@ typedef struct sp_hiscall_filter {
 	size_t limit;               /* newest first */
 } sp_hiscall_filter;
 
+/*
+ * Cloud resources (VPCs, subnets, security groups, ...): one row per
+ * (connection, type, owner, name).  type is an sp_rtype (core/iid.h);
+ * owner is the VPC's name for a subnet and "" for every other type.
+ * A row records the name Spider gave the cloud (spxid) and the cloud's
+ * own ID (csp_id), the row's state, and a JSON doc of extra facts.
+ *
+ * Rows also record which rows they use (a VM its VPC, subnet, security
+ * groups, key pair and disks; a security group its VPC): a row that is
+ * used cannot be deleted unless the caller forces it.
+ */
+typedef enum sp_res_state {
+	SP_RES_READY,
+	SP_RES_CREATING,   /* name reserved, the cloud call is running */
+	SP_RES_DELETING,   /* the cloud call to delete it is running */
+} sp_res_state;
+
+/* The most resources of one type a connection keeps. */
+#define SP_RES_MAX 10000
+
+typedef struct sp_res_key {
+	const char *conn;
+	int type;
+	const char *owner;   /* NULL is "" */
+	const char *name;
+} sp_res_key;
+
+typedef struct sp_res_row {
+	char *conn;
+	int type;
+	char *owner;
+	char *name;
+	char *spxid;
+	char *csp_id;
+	int state;           /* sp_res_state */
+	char *doc;           /* JSON object text, "{}" when nothing */
+	int64_t created_ms;
+} sp_res_row;
+
+/* A row to insert: the same fields, borrowed. */
+typedef struct sp_res_new {
+	const char *conn;
+	int type;
+	const char *owner;
+	const char *name;
+	const char *spxid;
+	const char *csp_id;
+	int state;
+	const char *doc;     /* NULL is "{}" */
+} sp_res_new;
+
+void sp_res_row_free(sp_res_row *row);
+void sp_res_rows_free(sp_res_row **rows, size_t n);
+static inline void sp_res_row_freep(sp_res_row **row)
+{
+	sp_res_row_free(*row);
+}
+
 typedef struct sp_store sp_store;
 
 typedef struct sp_store_ops {
@@ -116,6 +174,51 @@ typedef struct sp_store_ops {
 			  char *(*reseal)(void *ctx, const char *name,
 					  const char *secret, sp_error *err),
 			  void *ctx, size_t *ret_n, sp_error *err);
+
+	/* Insert a row (in the state it gives) with the rows it uses, in one
+	 * transaction.  SP_ERR_CONFLICT "<Type> '<name>' already exists in
+	 * connection '<conn>'" when the key is taken, or past SP_RES_MAX;
+	 * SP_ERR_NOT_FOUND "The <Type> '<name>' does not exist!" when a used
+	 * row is missing; SP_ERR_CONFLICT when one is being created or
+	 * deleted. */
+	int (*res_insert)(sp_store *st, const sp_res_new *row,
+			  const sp_res_key *refs, size_t n_refs, sp_error *err);
+	/* Change a row: csp_id and doc when not NULL, state when >= 0. */
+	int (*res_update)(sp_store *st, const sp_res_key *key,
+			  const char *csp_id, const char *doc, int state,
+			  sp_error *err);
+	/* Add (checking both rows exist) or drop one "from uses to" link. */
+	int (*res_ref)(sp_store *st, const sp_res_key *from,
+		       const sp_res_key *to, bool add, sp_error *err);
+	/* Move a ready row to SP_RES_DELETING.  SP_ERR_NOT_FOUND when it is
+	 * missing; SP_ERR_CONFLICT when it is not ready ("... is being
+	 * created" / "deleted") or, with check_users, when another row uses
+	 * it or (for a VPC) one of its subnets: the message names the user. */
+	int (*res_begin_delete)(sp_store *st, const sp_res_key *key,
+				bool check_users, sp_error *err);
+	/* Drop a row, the links from and to it, and (for a VPC) its subnets
+	 * with theirs.  A missing row is not an error. */
+	int (*res_delete)(sp_store *st, const sp_res_key *key, sp_error *err);
+	int (*res_get)(sp_store *st, const sp_res_key *key, sp_res_row **ret,
+		       sp_error *err);
+	/* The row of a connection's type with this cloud ID (NOT_FOUND). */
+	int (*res_find_csp)(sp_store *st, const char *conn, int type,
+			    const char *csp_id, sp_res_row **ret, sp_error *err);
+	/* Rows of a connection's type, by name; owner NULL: any owner. */
+	int (*res_list)(sp_store *st, const char *conn, int type,
+			const char *owner, sp_res_row ***ret_rows,
+			size_t *ret_n, sp_error *err);
+	/* conn NULL counts every connection's. */
+	int (*res_count)(sp_store *st, const char *conn, int type, size_t *ret,
+			 sp_error *err);
+	/* The rows a row uses. */
+	int (*res_refs_from)(sp_store *st, const sp_res_key *from,
+			     sp_res_row ***ret_rows, size_t *ret_n,
+			     sp_error *err);
+	/* At start-up: drop rows left creating before the cloud named its
+	 * ID (the call died with the last process); make every other row
+	 * ready again (a VM that was settling, a delete that was cut off). */
+	int (*res_recover)(sp_store *st, size_t *ret_n, sp_error *err);
 } sp_store_ops;
 
 struct sp_store {
@@ -140,6 +243,17 @@ static inline void sp_store_close(sp_store *st)
 #define sp_store_hiscall_append(st, ...) (st)->ops->hiscall_append((st), __VA_ARGS__)
 #define sp_store_hiscall_query(st, ...) (st)->ops->hiscall_query((st), __VA_ARGS__)
 #define sp_store_cim_reseal(st, ...) (st)->ops->cim_reseal((st), __VA_ARGS__)
+#define sp_store_res_insert(st, ...) (st)->ops->res_insert((st), __VA_ARGS__)
+#define sp_store_res_update(st, ...) (st)->ops->res_update((st), __VA_ARGS__)
+#define sp_store_res_ref(st, ...) (st)->ops->res_ref((st), __VA_ARGS__)
+#define sp_store_res_begin_delete(st, ...) (st)->ops->res_begin_delete((st), __VA_ARGS__)
+#define sp_store_res_delete(st, ...) (st)->ops->res_delete((st), __VA_ARGS__)
+#define sp_store_res_get(st, ...) (st)->ops->res_get((st), __VA_ARGS__)
+#define sp_store_res_find_csp(st, ...) (st)->ops->res_find_csp((st), __VA_ARGS__)
+#define sp_store_res_list(st, ...) (st)->ops->res_list((st), __VA_ARGS__)
+#define sp_store_res_count(st, ...) (st)->ops->res_count((st), __VA_ARGS__)
+#define sp_store_res_refs_from(st, ...) (st)->ops->res_refs_from((st), __VA_ARGS__)
+#define sp_store_res_recover(st, ...) (st)->ops->res_recover((st), __VA_ARGS__)
 
 /* The user-visible name of a kind, as the API's messages use it. */
 const char *sp_cim_kind_name(sp_cim_kind kind);

@@ -7,33 +7,8 @@
  * reader sees the last committed state and never waits for the writer,
  * which is what fixes the original's "database is locked" under load.
  */
-#include <pthread.h>
-#include <sqlite3.h>
-
-#include "store/store.h"
+#include "store/sqlite_int.h"
 #include "util/common.h"
-
-#define READER_MAX 64
-#define BUSY_TIMEOUT_MS 10000
-
-enum {
-	Q_CIM_GET,
-	Q_CIM_LIST_ALL,
-	Q_CIM_LIST_PROVIDER,
-	Q_CIM_COUNT_ALL,
-	Q_CIM_COUNT_PROVIDER,
-	Q_PING,
-	Q_COUNT
-};
-
-static const char *const reader_sql[Q_COUNT] = {
-	[Q_CIM_GET] = "SELECT name, provider, doc, secret, ref_driver, ref_credential, ref_region, updated_ms FROM cim WHERE kind = ?1 AND name = ?2",
-	[Q_CIM_LIST_ALL] = "SELECT name, provider, doc, secret, ref_driver, ref_credential, ref_region, updated_ms FROM cim WHERE kind = ?1 ORDER BY name",
-	[Q_CIM_LIST_PROVIDER] = "SELECT name, provider, doc, secret, ref_driver, ref_credential, ref_region, updated_ms FROM cim WHERE kind = ?1 AND provider = ?2 ORDER BY name",
-	[Q_CIM_COUNT_ALL] = "SELECT count(*) FROM cim WHERE kind = ?1",
-	[Q_CIM_COUNT_PROVIDER] = "SELECT count(*) FROM cim WHERE kind = ?1 AND provider = ?2",
-	[Q_PING] = "SELECT count(*) FROM sqlite_schema",
-};
 
 /* Schema migrations, applied in order; PRAGMA user_version counts them. */
 static const char *const migrations[] = {
@@ -66,31 +41,37 @@ static const char *const migrations[] = {
 	"  error TEXT NOT NULL);"
 	"CREATE INDEX hiscall_connection ON hiscall(connection, id);"
 	"CREATE INDEX hiscall_time ON hiscall(time_ms);",
+	/* 2: cloud resources and the links between them */
+	"CREATE TABLE res ("
+	"  conn TEXT NOT NULL,"
+	"  type INTEGER NOT NULL,"
+	"  owner TEXT NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  spxid TEXT NOT NULL,"
+	"  csp_id TEXT NOT NULL,"
+	"  state INTEGER NOT NULL,"
+	"  doc TEXT NOT NULL,"
+	"  created_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (conn, type, owner, name)) WITHOUT ROWID;"
+	"CREATE INDEX res_csp ON res(conn, type, csp_id);"
+	"CREATE TABLE res_ref ("
+	"  conn TEXT NOT NULL,"
+	"  from_type INTEGER NOT NULL, from_owner TEXT NOT NULL, from_name TEXT NOT NULL,"
+	"  to_type INTEGER NOT NULL, to_owner TEXT NOT NULL, to_name TEXT NOT NULL,"
+	"  PRIMARY KEY (conn, from_type, from_owner, from_name, to_type, to_owner, to_name)) WITHOUT ROWID;"
+	"CREATE INDEX res_ref_to ON res_ref(conn, to_type, to_owner, to_name);",
 };
 
-typedef struct reader {
-	sqlite3 *db;
-	sqlite3_stmt *stmt[Q_COUNT];
-} reader;
+static const char *const cim_sql[] = {
+	[Q_CIM_GET] = "SELECT name, provider, doc, secret, ref_driver, ref_credential, ref_region, updated_ms FROM cim WHERE kind = ?1 AND name = ?2",
+	[Q_CIM_LIST_ALL] = "SELECT name, provider, doc, secret, ref_driver, ref_credential, ref_region, updated_ms FROM cim WHERE kind = ?1 ORDER BY name",
+	[Q_CIM_LIST_PROVIDER] = "SELECT name, provider, doc, secret, ref_driver, ref_credential, ref_region, updated_ms FROM cim WHERE kind = ?1 AND provider = ?2 ORDER BY name",
+	[Q_CIM_COUNT_ALL] = "SELECT count(*) FROM cim WHERE kind = ?1",
+	[Q_CIM_COUNT_PROVIDER] = "SELECT count(*) FROM cim WHERE kind = ?1 AND provider = ?2",
+	[Q_PING] = "SELECT count(*) FROM sqlite_schema",
+};
 
-typedef struct sqlite_store {
-	sp_store base;
-	char *path;
-	pthread_mutex_t wlock;
-	sqlite3 *wdb;
-	pthread_mutex_t rlock;
-	pthread_cond_t rcond;
-	reader *idle[READER_MAX];
-	size_t n_idle, n_open;
-} sqlite_store;
-
-static void stmt_finalizep(sqlite3_stmt **s)
-{
-	sqlite3_finalize(*s);
-}
-#define _cleanup_stmt_ _cleanup_(stmt_finalizep)
-
-static int db_error(sqlite3 *db, const char *what, sp_error *err)
+int db_error(sqlite3 *db, const char *what, sp_error *err)
 {
 	int rc = sqlite3_extended_errcode(db);
 	sp_errcode code = (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_CANTOPEN ||
@@ -141,7 +122,7 @@ static void reader_free(reader *r)
 }
 
 /* Borrow an idle reader, opening one while under the cap, else wait. */
-static reader *reader_get(sqlite_store *s, sp_error *err)
+reader *reader_get(sqlite_store *s, sp_error *err)
 {
 	reader *r = NULL;
 
@@ -170,7 +151,7 @@ static reader *reader_get(sqlite_store *s, sp_error *err)
 	return r;
 }
 
-static void reader_put(sqlite_store *s, reader *r)
+void reader_put(sqlite_store *s, reader *r)
 {
 	pthread_mutex_lock(&s->rlock);
 	s->idle[s->n_idle++] = r;
@@ -179,10 +160,10 @@ static void reader_put(sqlite_store *s, reader *r)
 }
 
 /* A prepared statement cached on the reader, reset and ready to bind. */
-static sqlite3_stmt *reader_stmt(reader *r, int q, sp_error *err)
+sqlite3_stmt *reader_stmt(reader *r, int q, const char *sql, sp_error *err)
 {
 	if (!r->stmt[q] &&
-	    sqlite3_prepare_v3(r->db, reader_sql[q], -1, SQLITE_PREPARE_PERSISTENT,
+	    sqlite3_prepare_v3(r->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
 			       &r->stmt[q], NULL) != SQLITE_OK) {
 		db_error(r->db, "prepare", err);
 		return NULL;
@@ -192,7 +173,7 @@ static sqlite3_stmt *reader_stmt(reader *r, int q, sp_error *err)
 	return r->stmt[q];
 }
 
-static char *col_strdup(sqlite3_stmt *st, int i)
+char *col_strdup(sqlite3_stmt *st, int i)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
 
@@ -266,7 +247,7 @@ static int st_ping(sp_store *base, sp_error *err)
 
 	if (!r)
 		return -1;
-	st = reader_stmt(r, Q_PING, err);
+	st = reader_stmt(r, Q_PING, cim_sql[Q_PING], err);
 	if (!st || sqlite3_step(st) != SQLITE_ROW)
 		rc = st ? db_error(r->db, "ping", err) : -1;
 	if (st)
@@ -303,7 +284,7 @@ static int row_exists(sqlite3 *db, sp_cim_kind kind, const char *name,
 
 /* Write transactions: serial on the one writer connection, short, and
  * either committed whole or rolled back whole. */
-static int tx_begin(sqlite_store *s, sp_error *err)
+int tx_begin(sqlite_store *s, sp_error *err)
 {
 	pthread_mutex_lock(&s->wlock);
 	if (db_exec(s->wdb, "BEGIN IMMEDIATE", err) < 0) {
@@ -315,7 +296,7 @@ static int tx_begin(sqlite_store *s, sp_error *err)
 
 /* Commit if rc is 0, else roll back; unlock.  Returns 0 only when the
  * commit went through.  The body's statements must be finalized. */
-static int tx_end(sqlite_store *s, int rc, sp_error *err)
+int tx_end(sqlite_store *s, int rc, sp_error *err)
 {
 	if (rc == 0 && db_exec(s->wdb, "COMMIT", err) < 0)
 		rc = -1;
@@ -325,7 +306,7 @@ static int tx_end(sqlite_store *s, int rc, sp_error *err)
 	return rc;
 }
 
-static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **ret, sp_error *err)
+int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **ret, sp_error *err)
 {
 	if (sqlite3_prepare_v2(db, sql, -1, ret, NULL) != SQLITE_OK)
 		return db_error(db, "prepare", err);
@@ -408,7 +389,7 @@ static int st_cim_get(sp_store *base, sp_cim_kind kind, const char *name,
 
 	if (!r)
 		return -1;
-	st = reader_stmt(r, Q_CIM_GET, err);
+	st = reader_stmt(r, Q_CIM_GET, cim_sql[Q_CIM_GET], err);
 	if (!st)
 		goto out;
 	sqlite3_bind_int(st, 1, kind);
@@ -446,10 +427,11 @@ static int st_cim_list(sp_store *base, sp_cim_kind kind, const char *provider,
 	size_t n = 0, cap = 0;
 	sqlite3_stmt *st;
 	int rc = -1, step;
+	int q = provider ? Q_CIM_LIST_PROVIDER : Q_CIM_LIST_ALL;
 
 	if (!r)
 		return -1;
-	st = reader_stmt(r, provider ? Q_CIM_LIST_PROVIDER : Q_CIM_LIST_ALL, err);
+	st = reader_stmt(r, q, cim_sql[q], err);
 	if (!st)
 		goto out;
 	sqlite3_bind_int(st, 1, kind);
@@ -496,10 +478,11 @@ static int st_cim_count(sp_store *base, sp_cim_kind kind, const char *provider,
 	reader *r = reader_get(s, err);
 	sqlite3_stmt *st;
 	int rc = -1;
+	int q = provider ? Q_CIM_COUNT_PROVIDER : Q_CIM_COUNT_ALL;
 
 	if (!r)
 		return -1;
-	st = reader_stmt(r, provider ? Q_CIM_COUNT_PROVIDER : Q_CIM_COUNT_ALL, err);
+	st = reader_stmt(r, q, cim_sql[q], err);
 	if (!st)
 		goto out;
 	sqlite3_bind_int(st, 1, kind);
@@ -542,6 +525,16 @@ static int cim_delete_tx(sqlite3 *db, sp_cim_kind kind, const char *name,
 		default:
 			return db_error(db, "lookup", err);
 		}
+	} else {
+		if (prepare(db, "SELECT count(*) FROM res WHERE conn = ?1", &users, err) < 0)
+			return -1;
+		sqlite3_bind_text(users, 1, name, -1, SQLITE_STATIC);
+		if (sqlite3_step(users) != SQLITE_ROW)
+			return db_error(db, "lookup", err);
+		if (sqlite3_column_int64(users, 0) > 0)
+			return sp_error_set(err, SP_ERR_CONFLICT,
+					    "connection config '%s' still has %lld resources; delete them first (DELETE /spider/destroy)",
+					    name, (long long)sqlite3_column_int64(users, 0));
 	}
 	if (prepare(db, "DELETE FROM cim WHERE kind = ?1 AND name = ?2", &del, err) < 0)
 		return -1;
@@ -755,6 +748,17 @@ static const sp_store_ops sqlite_ops = {
 	.hiscall_append = st_hiscall_append,
 	.hiscall_query = st_hiscall_query,
 	.cim_reseal = st_cim_reseal,
+	.res_insert = st_res_insert,
+	.res_update = st_res_update,
+	.res_ref = st_res_ref,
+	.res_begin_delete = st_res_begin_delete,
+	.res_delete = st_res_delete,
+	.res_get = st_res_get,
+	.res_find_csp = st_res_find_csp,
+	.res_list = st_res_list,
+	.res_count = st_res_count,
+	.res_refs_from = st_res_refs_from,
+	.res_recover = st_res_recover,
 };
 
 static int migrate(sqlite3 *db, sp_error *err)
