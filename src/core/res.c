@@ -371,8 +371,8 @@ const char *subnet_csp_id(const json_t *vpc_info, const char *spxid)
 	return NULL;
 }
 
-int sp_res_create(sp_conn *c, const sp_res_type *rt, const json_t *reqinfo,
-		  const sp_res_opts *o, json_t **ret, sp_error *err)
+static int res_create(sp_conn *c, const sp_res_type *rt, const json_t *reqinfo,
+		      const sp_res_opts *o, json_t **ret, sp_error *err)
 {
 	_cleanup_(create_ctx_clear) struct create_ctx x = { .c = c, .rt = rt, .rt_reqinfo = rt->reqinfo, .transform = o->transform };
 	_cleanup_free_ char *spxid = NULL;
@@ -441,6 +441,28 @@ int sp_res_create(sp_conn *c, const sp_res_type *rt, const json_t *reqinfo,
 			return -1;
 		return res_user_info(c, rt->type, saved, cloud, true, ret, err);
 	}
+}
+
+/* A VM create and a VM delete each also get one call-history line for the
+ * whole of it, waits included (CloudOSAPI "CB-Spider:StartVM()" and
+ * "CB-Spider:TerminateVM()"), as the original writes. */
+static const char *vm_total_api(const sp_res_type *rt, bool create)
+{
+	if (rt->type != SP_RT_VM)
+		return NULL;
+	return create ? "CB-Spider:StartVM()" : "CB-Spider:TerminateVM()";
+}
+
+int sp_res_create(sp_conn *c, const sp_res_type *rt, const json_t *reqinfo,
+		  const sp_res_opts *o, json_t **ret, sp_error *err)
+{
+	const char *api = vm_total_api(rt, true);
+	sp_call total;
+
+	if (!api)
+		return res_create(c, rt, reqinfo, o, ret, err);
+	sp_call_begin(&total, c, true, "VM", json_string_value(sp_json_get(reqinfo, "Name")), api, __func__, __LINE__, err);
+	return sp_call_end(&total, res_create(c, rt, reqinfo, o, ret, err), err);
 }
 
 /* ---- read ---------------------------------------------------------- */
@@ -612,8 +634,8 @@ int sp_res_list(sp_conn *c, const sp_res_type *rt, const char *owner_vpc,
 	return *ret ? 0 : sp_error_oom(err);
 }
 
-int sp_res_delete(sp_conn *c, const sp_res_type *rt, const char *name,
-		  bool force, sp_vm_status *ret_status, sp_error *err)
+static int res_delete(sp_conn *c, const sp_res_type *rt, const char *name,
+		      bool force, sp_vm_status *ret_status, sp_error *err)
 {
 	_cleanup_(sp_res_row_freep) sp_res_row *row = NULL;
 	sp_store *st = c->core->store;
@@ -653,6 +675,18 @@ int sp_res_delete(sp_conn *c, const sp_res_type *rt, const char *name,
 	if (ret_status)
 		*ret_status = vs;
 	return 0;
+}
+
+int sp_res_delete(sp_conn *c, const sp_res_type *rt, const char *name,
+		  bool force, sp_vm_status *ret_status, sp_error *err)
+{
+	const char *api = vm_total_api(rt, false);
+	sp_call total;
+
+	if (!api)
+		return res_delete(c, rt, name, force, ret_status, err);
+	sp_call_begin(&total, c, true, "VM", name, api, __func__, __LINE__, err);
+	return sp_call_end(&total, res_delete(c, rt, name, force, ret_status, err), err);
 }
 
 /* ---- register, views, cloud IDs -------------------------------------- */
