@@ -73,11 +73,11 @@ static int seed_region(sqlite3 *db, size_t r, sp_error *err)
 		snprintf(id, sizeof(id), "%s-z%d", seed_regions[r].id, z);
 		snprintf(display, sizeof(display), "%s Zone %d", seed_regions[r].display, z);
 		if (json_array_append_new(zones, json_pack("{s:s, s:s, s:s}", "zone_id", id, "display_name", display, "state", "available")) < 0)
-			return sp_error_set(err, SP_ERR_INTERNAL, "out of memory");
+			return mock_oom(err);
 	}
 	doc = json_pack("{s:s, s:s, s:i, s:O}", "region_id", seed_regions[r].id, "display_name", seed_regions[r].display, "price_factor_pct", seed_regions[r].price_pct, "zones", zones);
 	if (!doc)
-		return sp_error_set(err, SP_ERR_INTERNAL, "out of memory");
+		return mock_oom(err);
 	return mock_store_put(db, MOCK_KIND_REGION, seed_regions[r].id, doc, err);
 }
 
@@ -93,7 +93,7 @@ static int seed_image(sqlite3 *db, size_t i, sp_error *err)
 		"state", "available");
 
 	if (!doc)
-		return sp_error_set(err, SP_ERR_INTERNAL, "out of memory");
+		return mock_oom(err);
 	return mock_store_put(db, MOCK_KIND_IMAGE, seed_images[i].id, doc, err);
 }
 
@@ -107,10 +107,10 @@ static int seed_spec(sqlite3 *db, size_t i, sp_error *err)
 		"hourly_price_usd", seed_specs[i].price);
 
 	if (!doc)
-		return sp_error_set(err, SP_ERR_INTERNAL, "out of memory");
+		return mock_oom(err);
 	if (seed_specs[i].gpus &&
 	    json_object_set_new(doc, "gpu", json_pack("{s:s, s:s, s:i, s:i}", "manufacturer", "NVIDIA", "model", "V100", "count", seed_specs[i].gpus, "memory_gb", 16)) < 0)
-		return sp_error_set(err, SP_ERR_INTERNAL, "out of memory");
+		return mock_oom(err);
 	return mock_store_put(db, MOCK_KIND_SPEC, seed_specs[i].id, doc, err);
 }
 

@@ -72,7 +72,7 @@ static int session_place(sp_session *s, const sp_conn_info *info, sp_error *err)
 	else if (!mock_docs_find(zones, "zone_id", zone))
 		return sp_error_set(err, SP_ERR_INVALID, "zone '%s' does not exist in region '%s'", zone, region);
 	if (!(s->region = strdup(region)) || (zone && !(s->zone = strdup(zone))))
-		return sp_error_set(err, SP_ERR_INTERNAL, "out of memory");
+		return mock_oom(err);
 	return 0;
 }
 
@@ -90,9 +90,10 @@ static int mock_open(const sp_host *host, void *host_ctx,
 	if (!info->state_dir || !*info->state_dir)
 		return sp_error_set(err, SP_ERR_INTERNAL, "mock: no state directory given");
 	if (!(s = calloc(1, sizeof(*s))))
-		return sp_error_set(err, SP_ERR_INTERNAL, "out of memory");
-	/* Faults first: a bad value should not create a state file. */
+		return mock_oom(err);
+	/* Knobs first: a bad value should not create a state file. */
 	if (mock_fault_parse(&s->fault, info, err) < 0 ||
+	    mock_delay_parse(s->delay_ms, info, err) < 0 ||
 	    mock_cloud_acquire(info->state_dir, name, &s->cloud, err) < 0 ||
 	    session_place(s, info, err) < 0 ||
 	    mock_session_catalog(s, err) < 0)
@@ -125,6 +126,18 @@ static const sp_driver mock_driver = {
 	.image = &mock_image_ops,
 	.spec = &mock_spec_ops,
 	.price = &mock_price_ops,
+	.vpc = &mock_vpc_ops,
+	.subnet = &mock_subnet_ops,
+	.sg = &mock_sg_ops,
+	.sgrule = &mock_sgrule_ops,
+	.keypair = &mock_keypair_ops,
+	.vm = &mock_vm_ops,
+	.vmctl = &mock_vmctl_ops,
+	.disk = &mock_disk_ops,
+	.diskctl = &mock_diskctl_ops,
+	.myimage = &mock_myimage_ops,
+	.tag = &mock_tag_ops,
+	.anycall = mock_anycall,
 };
 
 /* The one exported symbol; declared here to satisfy -Wmissing-prototypes. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * drivers/mock/fault.c - latency and failure injection for every method.
+ * drivers/mock/fault.c - the per-connection knobs: latency and failure
+ * injection for every method, and the VM state delays.
  */
 #include "mock.h"
 
@@ -28,6 +29,54 @@ static const char *const op_names[MOCK_OP__COUNT] = {
 	[MOCK_OP_GET_ORG_VMSPEC] = "GetOrgVMSpec",
 	[MOCK_OP_LIST_PRODUCT_FAMILY] = "ListProductFamily",
 	[MOCK_OP_GET_PRICE_INFO] = "GetPriceInfo",
+	[MOCK_OP_CREATE_VPC] = "CreateVPC",
+	[MOCK_OP_LIST_VPC] = "ListVPC",
+	[MOCK_OP_GET_VPC] = "GetVPC",
+	[MOCK_OP_DELETE_VPC] = "DeleteVPC",
+	[MOCK_OP_ADD_SUBNET] = "AddSubnet",
+	[MOCK_OP_REMOVE_SUBNET] = "RemoveSubnet",
+	[MOCK_OP_CREATE_SG] = "CreateSecurityGroup",
+	[MOCK_OP_LIST_SG] = "ListSecurityGroup",
+	[MOCK_OP_GET_SG] = "GetSecurityGroup",
+	[MOCK_OP_DELETE_SG] = "DeleteSecurityGroup",
+	[MOCK_OP_ADD_RULES] = "AddRules",
+	[MOCK_OP_REMOVE_RULES] = "RemoveRules",
+	[MOCK_OP_CREATE_KEY] = "CreateKey",
+	[MOCK_OP_LIST_KEY] = "ListKey",
+	[MOCK_OP_GET_KEY] = "GetKey",
+	[MOCK_OP_DELETE_KEY] = "DeleteKey",
+	[MOCK_OP_START_VM] = "StartVM",
+	[MOCK_OP_LIST_VM] = "ListVM",
+	[MOCK_OP_GET_VM] = "GetVM",
+	[MOCK_OP_TERMINATE_VM] = "TerminateVM",
+	[MOCK_OP_SUSPEND_VM] = "SuspendVM",
+	[MOCK_OP_RESUME_VM] = "ResumeVM",
+	[MOCK_OP_REBOOT_VM] = "RebootVM",
+	[MOCK_OP_GET_VM_STATUS] = "GetVMStatus",
+	[MOCK_OP_CREATE_DISK] = "CreateDisk",
+	[MOCK_OP_LIST_DISK] = "ListDisk",
+	[MOCK_OP_GET_DISK] = "GetDisk",
+	[MOCK_OP_DELETE_DISK] = "DeleteDisk",
+	[MOCK_OP_CHANGE_DISK_SIZE] = "ChangeDiskSize",
+	[MOCK_OP_ATTACH_DISK] = "AttachDisk",
+	[MOCK_OP_DETACH_DISK] = "DetachDisk",
+	[MOCK_OP_SNAPSHOT_VM] = "SnapshotVM",
+	[MOCK_OP_LIST_MYIMAGE] = "ListMyImage",
+	[MOCK_OP_GET_MYIMAGE] = "GetMyImage",
+	[MOCK_OP_DELETE_MYIMAGE] = "DeleteMyImage",
+	[MOCK_OP_ADD_TAG] = "AddTag",
+	[MOCK_OP_LIST_TAG] = "ListTag",
+	[MOCK_OP_GET_TAG] = "GetTag",
+	[MOCK_OP_REMOVE_TAG] = "RemoveTag",
+	[MOCK_OP_ANYCALL] = "AnyCall",
+};
+
+static const char *const delay_keys[MOCK_DELAY__COUNT] = {
+	[MOCK_DELAY_CREATE] = "MockCreateDelayMs",
+	[MOCK_DELAY_SUSPEND] = "MockSuspendDelayMs",
+	[MOCK_DELAY_RESUME] = "MockResumeDelayMs",
+	[MOCK_DELAY_REBOOT] = "MockRebootDelayMs",
+	[MOCK_DELAY_TERMINATE] = "MockTerminateDelayMs",
 };
 
 _Static_assert(MOCK_OP__COUNT <= 64, "fail_ops is a 64-bit mask");
@@ -45,7 +94,9 @@ static const char *fault_key(const sp_conn_info *info, const char *key)
 	return v ? v : mock_kv_get(info->credential, info->credential_count, key);
 }
 
-static int parse_latency(const char *v, unsigned *ret, sp_error *err)
+/* Milliseconds: an integer from 0 to MOCK_LATENCY_MAX_MS. */
+static int parse_ms(const char *key, const char *v, unsigned *ret,
+		    sp_error *err)
 {
 	char *end = NULL;
 	unsigned long long n = 0;
@@ -55,7 +106,7 @@ static int parse_latency(const char *v, unsigned *ret, sp_error *err)
 	if (isdigit((unsigned char)v[0]))
 		n = strtoull(v, &end, 10);
 	if (!end || *end || errno || n > MOCK_LATENCY_MAX_MS)
-		return sp_error_set(err, SP_ERR_INVALID, "MockLatencyMs '%s' is invalid: want an integer from 0 to %u", v, MOCK_LATENCY_MAX_MS);
+		return sp_error_set(err, SP_ERR_INVALID, "%s '%s' is invalid: want an integer from 0 to %u", key, v, MOCK_LATENCY_MAX_MS);
 	*ret = (unsigned)n;
 	return 0;
 }
@@ -117,7 +168,7 @@ int mock_fault_parse(struct mock_fault *f, const sp_conn_info *info,
 	f->fail_rate = 0;
 	f->fail_ops = 0;
 	if ((v = fault_key(info, "MockLatencyMs")) && *v &&
-	    parse_latency(v, &f->latency_ms, err) < 0)
+	    parse_ms("MockLatencyMs", v, &f->latency_ms, err) < 0)
 		return -1;
 	if ((v = fault_key(info, "MockFailRate")) && *v &&
 	    parse_rate(v, &f->fail_rate, err) < 0)
@@ -126,6 +177,19 @@ int mock_fault_parse(struct mock_fault *f, const sp_conn_info *info,
 	    parse_ops(v, &f->fail_ops, err) < 0)
 		return -1;
 	atomic_init(&f->rng, (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)f);
+	return 0;
+}
+
+int mock_delay_parse(unsigned delay_ms[MOCK_DELAY__COUNT],
+		     const sp_conn_info *info, sp_error *err)
+{
+	for (int d = 0; d < MOCK_DELAY__COUNT; d++) {
+		const char *v = fault_key(info, delay_keys[d]);
+
+		delay_ms[d] = 0;
+		if (v && *v && parse_ms(delay_keys[d], v, &delay_ms[d], err) < 0)
+			return -1;
+	}
 	return 0;
 }
 

@@ -13,18 +13,6 @@
 #include "util/macros.h"
 #include "util/banned.h"
 
-static int oom(sp_error *err)
-{
-	return sp_error_set(err, SP_ERR_INTERNAL, "out of memory");
-}
-
-/* For messages: the daemon should never pass NULL, but printf("%s", NULL)
- * is undefined. */
-static const char *str(const char *s)
-{
-	return s ? s : "";
-}
-
 static json_t *session_region(sp_session *s)
 {
 	return mock_docs_find(s->cloud->regions, "region_id", s->region);
@@ -39,10 +27,10 @@ static int convert_all(json_t *docs, json_t *(*conv)(json_t *, json_t *),
 	json_t *doc;
 
 	if (!out)
-		return oom(err);
+		return mock_oom(err);
 	json_array_foreach(docs, i, doc)
 		if (json_array_append_new(out, conv(doc, arg)) < 0)
-			return oom(err);
+			return mock_oom(err);
 	*ret_array = TAKE_PTR(out);
 	return 0;
 }
@@ -52,7 +40,7 @@ static int copy_out(json_t *doc, json_t **ret, sp_error *err)
 	json_t *copy = json_deep_copy(doc);
 
 	if (!copy)
-		return oom(err);
+		return mock_oom(err);
 	*ret = copy;
 	return 0;
 }
@@ -97,9 +85,9 @@ static int rz_get(sp_session *s, const char *name, json_t **ret_info,
 	if (mock_enter(s, MOCK_OP_GET_REGION_ZONE, err) < 0)
 		return -1;
 	if (!(doc = mock_docs_find(s->cloud->regions, "region_id", name)))
-		return sp_error_set(err, SP_ERR_NOT_FOUND, "region '%s' does not exist", str(name));
+		return sp_error_set(err, SP_ERR_NOT_FOUND, "region '%s' does not exist", mock_str(name));
 	if (!(info = mock_region_info(doc)))
-		return oom(err);
+		return mock_oom(err);
 	*ret_info = info;
 	return 0;
 }
@@ -135,9 +123,9 @@ static int image_get(sp_session *s, const char *name, json_t **ret_info,
 	if (mock_enter(s, MOCK_OP_GET_IMAGE, err) < 0)
 		return -1;
 	if (!(doc = mock_docs_find(s->cloud->images, "image_id", name)))
-		return sp_error_set(err, SP_ERR_NOT_FOUND, "image '%s' does not exist", str(name));
+		return sp_error_set(err, SP_ERR_NOT_FOUND, "image '%s' does not exist", mock_str(name));
 	if (!(info = mock_image_info(doc)))
-		return oom(err);
+		return mock_oom(err);
 	*ret_info = info;
 	return 0;
 }
@@ -158,9 +146,9 @@ static int spec_get(sp_session *s, const char *name, json_t **ret_info,
 	if (mock_enter(s, MOCK_OP_GET_VMSPEC, err) < 0)
 		return -1;
 	if (!(doc = mock_docs_find(s->cloud->specs, "instance_type", name)))
-		return sp_error_set(err, SP_ERR_NOT_FOUND, "vmspec '%s' does not exist", str(name));
+		return sp_error_set(err, SP_ERR_NOT_FOUND, "vmspec '%s' does not exist", mock_str(name));
 	if (!(info = mock_spec_info(doc, session_region(s))))
-		return oom(err);
+		return mock_oom(err);
 	*ret_info = info;
 	return 0;
 }
@@ -180,7 +168,7 @@ static int spec_get_org(sp_session *s, const char *name, json_t **ret_raw,
 	if (mock_enter(s, MOCK_OP_GET_ORG_VMSPEC, err) < 0)
 		return -1;
 	if (!(doc = mock_docs_find(s->cloud->specs, "instance_type", name)))
-		return sp_error_set(err, SP_ERR_NOT_FOUND, "vmspec '%s' does not exist", str(name));
+		return sp_error_set(err, SP_ERR_NOT_FOUND, "vmspec '%s' does not exist", mock_str(name));
 	return copy_out(doc, ret_raw, err);
 }
 
@@ -207,7 +195,7 @@ static int price_list_product_family(sp_session *s, const char *region,
 	    price_region(s, region, &doc, err) < 0)
 		return -1;
 	if (!(families = json_pack("[s]", "compute")))
-		return oom(err);
+		return mock_oom(err);
 	*ret_array = families;
 	return 0;
 }
@@ -354,22 +342,22 @@ static int price_get_price_info(sp_session *s, const char *product_family,
 	if (price_filter_check(filter, err) < 0)
 		return -1;
 	if (!list)
-		return oom(err);
+		return mock_oom(err);
 	json_array_foreach(s->cloud->specs, i, spec) {
 		_cleanup_json_ json_t *item = mock_price_item(spec, rdoc);
 
 		if (!item)
-			return oom(err);
+			return mock_oom(err);
 		if (json_is_array(filter) && !price_match(item, filter, rname))
 			continue;
 		if (json_array_append(list, item) < 0)
-			return oom(err);
+			return mock_oom(err);
 	}
 	price = json_pack("{s:{s:s, s:s}, s:s, s:s, s:O}",
 			  "Meta", "Version", "v0.1", "Description", "Multi-Cloud Price Info",
 			  "CloudName", "MOCK", "RegionName", rname, "PriceList", list);
 	if (!price)
-		return oom(err);
+		return mock_oom(err);
 	*ret_cloud_price = price;
 	return 0;
 }
