@@ -609,6 +609,12 @@ int sp_res_list(sp_conn *c, const sp_res_type *rt, const char *owner_vpc,
 
 	if (!out)
 		return sp_error_oom(err);
+	if (owner_vpc) {
+		_cleanup_(sp_res_row_freep) sp_res_row *vpc = NULL;
+
+		if (res_row_get(c, SP_RT_VPC, "", owner_vpc, &vpc, err) < 0)
+			return -1;
+	}
 	if (sp_store_res_list(c->core->store, c->name, rt->type, NULL, &rows, &n, err) < 0)
 		return -1;
 	/* Security groups of one VPC: the VPC each one uses. */
@@ -790,7 +796,8 @@ int sp_res_register(sp_conn *c, const sp_res_type *rt, const json_t *reqinfo,
 		goto out;
 	}
 	iid = (sp_iid){ csp, csp };
-	if (SP_TABLE_CALL(c, t, get, rt->hiscall, name, rt->api[2], err, &iid, &cloud) < 0)
+	if (SP_TABLE_CALL(c, t, get, rt->hiscall, name, rt->api[2], err, &iid, &cloud) < 0 ||
+	    (rt->type == SP_RT_VM && vm_check_alive(c, csp, err) < 0))
 		goto out;
 	if (n_refs == 0)
 		n_refs = register_refs(c, rt->type, cloud, rows, refs, CREATE_REFS_MAX);
@@ -937,6 +944,8 @@ int sp_res_csp_get(sp_conn *c, const sp_res_type *rt, const char *csp_id,
 	sp_error ignored;
 
 	if (SP_TABLE_CALL(c, t, get, rt->hiscall, csp_id, rt->api[2], err, &iid, &cloud) < 0)
+		return -1;
+	if (rt->type == SP_RT_VM && vm_check_alive(c, csp_id, err) < 0)
 		return -1;
 	sp_store_res_find_csp(c->core->store, c->name, rt->type, csp_id, &row, &ignored);
 	return res_user_info(c, rt->type, row, cloud, false, ret, err);

@@ -84,6 +84,9 @@ int vm_settle(sp_conn *c, const char *name, json_t *cloud, json_t **ret,
 	      sp_error *err);
 int vm_cloud_status(sp_conn *c, const sp_res_row *row, sp_vm_status *ret,
 		    sp_error *err);
+/* A terminated VM lingers in some clouds' answers (the mock's, AWS's for
+ * an hour): SP_ERR_NOT_FOUND for one, as for a VM that is not there. */
+int vm_check_alive(sp_conn *c, const char *csp_id, sp_error *err);
 /* Wait until the VM is gone; the state it reached. */
 sp_vm_status vm_wait_gone(sp_conn *c, const sp_res_row *row);
 

@@ -131,6 +131,7 @@ int sp_subnet_register(sp_conn *c, const json_t *reqinfo, json_t **ret, sp_error
 	_cleanup_json_ json_t *cloud = NULL;
 	const char *name, *vpc, *csp, *zone, *nid;
 	sp_res_key vk, sk;
+	sp_error ignored;
 	sp_res_new row;
 	json_t *s;
 
@@ -147,6 +148,8 @@ int sp_subnet_register(sp_conn *c, const json_t *reqinfo, json_t **ret, sp_error
 		return -1;
 	if (!(s = subnet_in(cloud, csp)))
 		return sp_error_set(err, SP_ERR_NOT_FOUND, "The Subnet '%s' does not exist in VPC '%s'!", csp, vpc);
+	if (sp_store_res_find_csp(c->core->store, c->name, SP_RT_SUBNET, csp, &saved, &ignored) == 0)
+		return sp_error_set(err, SP_ERR_CONFLICT, "Subnet '%s' is registered already as '%s' in connection '%s'", csp, saved->name, c->name);
 	nid = json_string_value(json_object_get(json_object_get(s, "IId"), "NameId"));
 	vk = res_key(c, SP_RT_VPC, "", vpc);
 	sk = res_key(c, SP_RT_SUBNET, vpc, name);
@@ -305,6 +308,13 @@ static int tag_row(sp_conn *c, sp_rtype type, const char *name, sp_res_row **ret
 	return 0;
 }
 
+/* The row a tag call is about (the caller frees it), and its type. */
+static int tag_target(sp_conn *c, const char *type, const char *name, sp_rtype *ret_type,
+		      sp_res_row **ret_row, sp_error *err)
+{
+	return tag_type(c, type, ret_type, err) < 0 ? -1 : tag_row(c, *ret_type, name, ret_row, err);
+}
+
 int sp_tag_add(sp_conn *c, const char *type, const char *name, const char *key,
 	       const char *value, json_t **ret, sp_error *err)
 {
@@ -314,7 +324,7 @@ int sp_tag_add(sp_conn *c, const char *type, const char *name, const char *key,
 
 	if (sp_isempty(key))
 		return sp_error_set(err, SP_ERR_INVALID, "Tag Key is empty!");
-	if (tag_type(c, type, &t, err) < 0 || tag_row(c, t, name, &row, err) < 0)
+	if (tag_target(c, type, name, &t, &row, err) < 0)
 		return -1;
 	iid = res_row_sp_iid(row);
 	if (SP_DRIVER_CALL(c, tag, add, "TAG", name, "AddTag()", err, sp_rtype_name(t), &iid, key, value ? value : "") < 0)
@@ -330,7 +340,7 @@ int sp_tag_list(sp_conn *c, const char *type, const char *name, json_t **ret, sp
 	sp_rtype t;
 	sp_iid iid;
 
-	if (tag_type(c, type, &t, err) < 0 || tag_row(c, t, name, &row, err) < 0)
+	if (tag_target(c, type, name, &t, &row, err) < 0)
 		return -1;
 	iid = res_row_sp_iid(row);
 	if (SP_DRIVER_CALL(c, tag, list, "TAG", name, "ListTag()", err, sp_rtype_name(t), &iid, &tags) < 0)
@@ -346,7 +356,7 @@ int sp_tag_get(sp_conn *c, const char *type, const char *name, const char *key,
 	sp_rtype t;
 	sp_iid iid;
 
-	if (tag_type(c, type, &t, err) < 0 || tag_row(c, t, name, &row, err) < 0)
+	if (tag_target(c, type, name, &t, &row, err) < 0)
 		return -1;
 	iid = res_row_sp_iid(row);
 	return SP_DRIVER_CALL(c, tag, get, "TAG", name, "GetTag()", err, sp_rtype_name(t), &iid, key, ret);
@@ -359,7 +369,7 @@ int sp_tag_remove(sp_conn *c, const char *type, const char *name, const char *ke
 	sp_rtype t;
 	sp_iid iid;
 
-	if (tag_type(c, type, &t, err) < 0 || tag_row(c, t, name, &row, err) < 0)
+	if (tag_target(c, type, name, &t, &row, err) < 0)
 		return -1;
 	iid = res_row_sp_iid(row);
 	return SP_DRIVER_CALL(c, tag, remove, "TAG", name, "RemoveTag()", err, sp_rtype_name(t), &iid, key);
@@ -370,7 +380,7 @@ int sp_res_csp_name(sp_conn *c, const char *type, const char *name, json_t **ret
 	_cleanup_(sp_res_row_freep) sp_res_row *row = NULL;
 	sp_rtype t;
 
-	if (tag_type(c, type, &t, err) < 0 || tag_row(c, t, name, &row, err) < 0)
+	if (tag_target(c, type, name, &t, &row, err) < 0)
 		return -1;
 	*ret = json_pack("{s:s}", "Name", row->spxid);
 	return *ret ? 0 : sp_error_oom(err);
@@ -382,7 +392,7 @@ int sp_res_csp_info(sp_conn *c, const char *type, const char *name, json_t **ret
 	const sp_res_type *rt;
 	sp_rtype t;
 
-	if (tag_type(c, type, &t, err) < 0 || tag_row(c, t, name, &row, err) < 0)
+	if (tag_target(c, type, name, &t, &row, err) < 0)
 		return -1;
 	if (t == SP_RT_SUBNET) {
 		_cleanup_(sp_res_row_freep) sp_res_row *vrow = NULL;

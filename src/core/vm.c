@@ -48,6 +48,17 @@ int vm_cloud_status(sp_conn *c, const sp_res_row *row, sp_vm_status *ret, sp_err
 	return 0;
 }
 
+int vm_check_alive(sp_conn *c, const char *csp_id, sp_error *err)
+{
+	sp_res_row probe = { .name = (char *)csp_id, .spxid = (char *)csp_id, .csp_id = (char *)csp_id };
+	sp_vm_status s;
+	sp_error ignored;
+
+	if (vm_cloud_status(c, &probe, &s, &ignored) == 0 && (s == SP_VM_TERMINATED || s == SP_VM_NOT_EXIST))
+		return sp_error_set(err, SP_ERR_NOT_FOUND, "The VM '%s' does not exist!", csp_id);
+	return 0;
+}
+
 static void sleep_s(double s)
 {
 	struct timespec ts = { .tv_sec = (time_t)s, .tv_nsec = (long)((s - (double)(time_t)s) * 1e9) };

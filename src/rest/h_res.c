@@ -164,9 +164,16 @@ static int h_csp_delete(sp_req *req, json_t **ret, sp_error *err)
 static int h_count(sp_req *req, json_t **ret, sp_error *err)
 {
 	const sp_res_type *rt = rtype(req);
+	const char *conn = sp_req_param(req, "ConnectionName");
 	size_t n;
 
-	if (sp_store_res_count(req->core->store, sp_req_param(req, "ConnectionName"),
+	if (conn) {
+		_cleanup_(sp_cim_row_freep) sp_cim_row *row = NULL;
+
+		if (sp_store_cim_get(req->core->store, SP_CIM_CONNECTION, conn, &row, err) < 0)
+			return -1;
+	}
+	if (sp_store_res_count(req->core->store, conn,
 			       rt ? (int)rt->type : SP_RT_SUBNET, &n, err) < 0)
 		return -1;
 	*ret = sp_json_count(n);
