@@ -6,6 +6,36 @@
 
 enum { PENDING, RUNNING, DONE, ABANDONED };
 
+/* Workers alive in the process, so that shutdown can wait for the ones
+ * still finishing a call that was given up on. */
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t live_cond = PTHREAD_COND_INITIALIZER;
+static size_t live_workers;
+
+static void live_add(long d)
+{
+	pthread_mutex_lock(&live_lock);
+	live_workers = (size_t)((long)live_workers + d);
+	if (live_workers == 0)
+		pthread_cond_broadcast(&live_cond);
+	pthread_mutex_unlock(&live_lock);
+}
+
+bool sp_fanout_drain(double timeout_s)
+{
+	struct timespec ts;
+	bool idle;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += (time_t)timeout_s;
+	pthread_mutex_lock(&live_lock);
+	while (live_workers > 0 && pthread_cond_timedwait(&live_cond, &live_lock, &ts) == 0)
+		;
+	idle = live_workers == 0;
+	pthread_mutex_unlock(&live_lock);
+	return idle;
+}
+
 struct slot {
 	void *item;
 	int state;
@@ -73,6 +103,7 @@ static void *worker(void *arg)
 	j->live--;
 	pthread_cond_broadcast(&j->cond);
 	job_unref_locked(j);
+	live_add(-1);
 	return NULL;
 }
 
@@ -88,11 +119,13 @@ static int worker_start(struct job *j)
 	pthread_attr_setstacksize(&attr, 256 * 1024);
 	j->refs++;
 	j->live++;
+	live_add(1);
 	rc = pthread_create(&t, &attr, worker, j);
 	pthread_attr_destroy(&attr);
 	if (rc != 0) {
 		j->refs--;
 		j->live--;
+		live_add(-1);
 	}
 	return rc == 0 ? 0 : -1;
 }

@@ -43,4 +43,9 @@ int sp_fanout_run(void **items, size_t n, sp_fanout_fn fn,
 
 void sp_fanout_results_free(sp_fanout_result *r, size_t n);
 
+/* Wait up to timeout_s for every worker of the process to be gone (at
+ * shutdown: a call given up on may still run in a driver).  True when
+ * none is left. */
+bool sp_fanout_drain(double timeout_s);
+
 #endif

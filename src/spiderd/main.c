@@ -10,6 +10,7 @@
 
 #include "core/cim.h"
 #include "core/conn.h"
+#include "core/fanout.h"
 #include "rest/rest.h"
 #include "util/log.h"
 
@@ -383,6 +384,12 @@ int main(int argc, char **argv)
 	sp_server_stop(server, GRACE_SECONDS);
 	server = NULL;
 	rc = 0;
+	/* A list item given up on may still be in a driver call that uses
+	 * everything below; let it finish first. */
+	if (!sp_fanout_drain(GRACE_SECONDS)) {
+		sp_log_warn("driver calls still running after %.0f s; exiting without cleaning up", GRACE_SECONDS);
+		return rc;
+	}
 out:
 	sp_server_stop(server, 0);
 	sp_hiscall_close(core.hiscall);

@@ -24,7 +24,7 @@ static void item_free(void *p)
 {
 	struct item *it = p;
 
-	__atomic_add_fetch(it->freed, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(it->freed, 1, __ATOMIC_RELEASE);
 	free(it);
 }
 
@@ -100,12 +100,12 @@ static void test_hung_items_time_out(void **state)
 	}
 	sp_fanout_results_free(res, n);
 	/* The given-up calls finish on their own and free their items. */
-	for (int i = 0; i < 300 && __atomic_load_n(&freed, __ATOMIC_RELAXED) < (int)n; i++) {
+	for (int i = 0; i < 300 && __atomic_load_n(&freed, __ATOMIC_ACQUIRE) < (int)n; i++) {
 		struct timespec ts = { 0, 10000000L };
 
 		nanosleep(&ts, NULL);
 	}
-	assert_int_equal(__atomic_load_n(&freed, __ATOMIC_RELAXED), (int)n);
+	assert_int_equal(__atomic_load_n(&freed, __ATOMIC_ACQUIRE), (int)n);
 	free(items);
 }
 
