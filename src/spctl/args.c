@@ -261,7 +261,7 @@ const char *spctl_arg_str(const struct args *a, const char *name)
 }
 
 /* Help text wrapped at 79 columns, continued under its first line. */
-static void print_wrapped(const char *text, int indent)
+void spctl_print_wrapped(const char *text, int indent)
 {
 	int col = indent;
 
@@ -297,6 +297,6 @@ void spctl_print_options(const struct opt *opts)
 			printf("  %s\n%30s", head, "");
 		else
 			printf("  %-28s", head);
-		print_wrapped(o->help, 30);
+		spctl_print_wrapped(o->help, 30);
 	}
 }

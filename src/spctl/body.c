@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * spctl/body.c - JSON bodies for the create verbs, from the options.
+ * spctl/body.c - JSON request bodies, from the options; and what spctl
+ * reads from standard input.
  *
- * Credential values are secrets: they can come from standard input or a
- * file instead of argv, every buffer that held one is wiped, and no
- * message repeats a VALUE.
+ * Credential values and passwords are secrets: they can come from standard
+ * input or a file instead of argv, every buffer that held one is wiped, and
+ * no message repeats a VALUE.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -101,16 +102,30 @@ static int read_stdin_value(const char *key, char **ret)
 	return 0;
 }
 
+/* {"Key": key, "Value": value}, or NULL after reporting. */
+static json_t *kv_pair(const char *key, const char *value)
+{
+	json_t *kv = json_pack("{s:s, s:s}", "Key", key, "Value", value);
+
+	if (!kv)
+		fputs("spctl: out of memory, or a KEY or VALUE that is not UTF-8\n", stderr);
+	return kv;
+}
+
 int spctl_kv_append(json_t *list, const char *key, const char *value)
 {
-	if (json_array_append_new(list, json_pack("{s:s, s:s}", "Key", key, "Value", value)) < 0) {
-		fputs("spctl: out of memory, or a KEY or VALUE that is not UTF-8\n", stderr);
+	json_t *kv = kv_pair(key, value);
+
+	if (!kv)
+		return -1;
+	if (json_array_append_new(list, kv) < 0) {
+		fputs("spctl: out of memory\n", stderr);
 		return -1;
 	}
 	return 0;
 }
 
-int spctl_kv_append_arg(json_t *list, const char *opt, const char *arg)
+int spctl_conv_kv(const char *opt, const char *arg, json_t **ret)
 {
 	const char *eq = strchr(arg, '=');
 	_cleanup_free_ char *key = NULL;
@@ -128,7 +143,85 @@ int spctl_kv_append_arg(json_t *list, const char *opt, const char *arg)
 	}
 	if (!strcmp(eq + 1, "-") && (rc = read_stdin_value(key, &in)) != 0)
 		return rc;
-	return spctl_kv_append(list, key, in ? in : eq + 1) < 0 ? SPCTL_FAIL : 0;
+	*ret = kv_pair(key, in ? in : eq + 1);
+	return *ret ? 0 : SPCTL_FAIL;
+}
+
+int spctl_kv_append_arg(json_t *list, const char *opt, const char *arg)
+{
+	json_t *kv;
+	int rc = spctl_conv_kv(opt, arg, &kv);
+
+	if (rc)
+		return rc;
+	if (json_array_append_new(list, kv) < 0) {
+		fputs("spctl: out of memory\n", stderr);
+		return SPCTL_FAIL;
+	}
+	return 0;
+}
+
+/* The comma-separated fields of arg under keys[0..max); the first min
+ * must be there and not be empty, an empty later one is left out. */
+static int conv_fields(const char *opt, const char *arg, const char *syntax,
+		       const char *const *keys, int min, int max, json_t **ret)
+{
+	_cleanup_free_ char *buf = strdup(arg);
+	_cleanup_json_ json_t *obj = json_object();
+	char *rest = buf, *field;
+	int n = 0;
+
+	if (!buf || !obj) {
+		fputs("spctl: out of memory\n", stderr);
+		return SPCTL_FAIL;
+	}
+	for (; (field = strsep(&rest, ",")) != NULL; n++) {
+		if (n == max || (n < min && !*field))
+			return spctl_usage_error("--%s wants %s, not '%s'", opt, syntax, arg);
+		if (*field && json_object_set_new(obj, keys[n], json_string(field)) < 0)
+			return spctl_usage_error("--%s: the value is not UTF-8", opt);
+	}
+	if (n < min)
+		return spctl_usage_error("--%s wants %s, not '%s'", opt, syntax, arg);
+	*ret = TAKE_PTR(obj);
+	return 0;
+}
+
+int spctl_conv_subnet(const char *opt, const char *arg, json_t **ret)
+{
+	static const char *const keys[] = { "Name", "IPv4_CIDR", "Zone" };
+
+	return conv_fields(opt, arg, "NAME,CIDR[,ZONE]", keys, 2, 3, ret);
+}
+
+int spctl_conv_rule(const char *opt, const char *arg, json_t **ret)
+{
+	static const char *const keys[] = { "Direction", "IPProtocol", "FromPort", "ToPort", "CIDR" };
+
+	return conv_fields(opt, arg, "DIRECTION,PROTOCOL,FROM,TO[,CIDR]", keys, 4, 5, ret);
+}
+
+int spctl_conv_secret(const char *opt, const char *arg, json_t **ret)
+{
+	_cleanup_wipe_ char *in = NULL;
+	int rc;
+
+	if (!strcmp(arg, "-") && (rc = read_stdin_value(opt, &in)) != 0)
+		return rc;
+	*ret = json_string(in ? in : arg);
+	return *ret ? 0 : spctl_usage_error("--%s: the value is not UTF-8", opt);
+}
+
+bool spctl_confirm(const char *question)
+{
+	char line[64];
+
+	stdin_taken = true;
+	fprintf(stderr, "%s ", question);
+	if (!fgets(line, sizeof(line), stdin))
+		return false;
+	line[strcspn(line, "\r\n")] = '\0';
+	return !strcmp(line, "yes");
 }
 
 /* KEY=VALUE lines; blank lines and lines starting with '#' are skipped.
@@ -183,21 +276,100 @@ static int kv_append_file(json_t *list, const char *path)
 	return 0;
 }
 
-/* jansson frees strings without wiping them: do it for the values. */
+/* jansson frees strings without wiping them: do it for every value. */
+static void wipe_strings(json_t *j)
+{
+	const char *key;
+	json_t *v;
+	size_t i;
+
+	if (json_is_string(j))
+		explicit_bzero((char *)json_string_value(j), json_string_length(j));
+	else if (json_is_object(j))
+		json_object_foreach(j, key, v)
+			wipe_strings(v);
+	else if (json_is_array(j))
+		json_array_foreach(j, i, v)
+			wipe_strings(v);
+}
+
 void spctl_json_wipe_decrefp(json_t **p)
 {
-	size_t i;
-	json_t *e;
-
 	if (!*p)
 		return;
-	json_array_foreach(json_object_get(*p, "KeyValueInfoList"), i, e) {
-		json_t *val = json_object_get(e, "Value");
-
-		if (json_is_string(val))
-			explicit_bzero((char *)json_string_value(val), json_string_length(val));
-	}
+	wipe_strings(*p);
 	json_decref(*p);
+}
+
+bool spctl_body_wanted(const struct opt *opts)
+{
+	for (const struct opt *o = opts; o && o->name; o++)
+		if (o->field || o->kv_key)
+			return true;
+	return false;
+}
+
+/* Put value (stolen) at the dotted path in obj, making the objects on
+ * the way; -1 when out of memory. */
+static int set_path(json_t *obj, const char *path, json_t *value)
+{
+	const char *dot;
+
+	while ((dot = strchr(path, '.')) != NULL) {
+		_cleanup_free_ char *key = strndup(path, (size_t)(dot - path));
+		json_t *next = key ? json_object_get(obj, key) : NULL;
+
+		if (key && !json_is_object(next)) {
+			next = json_object();
+			if (json_object_set_new(obj, key, next) < 0)
+				next = NULL;
+		}
+		if (!next) {
+			json_decref(value);
+			return -1;
+		}
+		obj = next;
+		path = dot + 1;
+	}
+	return json_object_set_new(obj, path, value);
+}
+
+/* One value of option o as JSON: .conv's, or a string. */
+static int value_json(const struct opt *o, const char *arg, json_t **ret)
+{
+	if (o->conv)
+		return o->conv(o->name, arg, ret);
+	*ret = json_string(arg);
+	return *ret ? 0 : spctl_usage_error("--%s: the value is not UTF-8", o->name);
+}
+
+/* Option o at its .field: a value, or an array of them for OPT_LIST. */
+static int set_field(json_t *body, const struct opt *o, const struct optval *v)
+{
+	json_t *val = NULL;
+	int rc;
+
+	if (o->kind == OPT_VALUE) {
+		if ((rc = value_json(o, v->value, &val)) != 0)
+			return rc;
+	} else if (o->kind == OPT_LIST) {
+		_cleanup_json_ json_t *list = json_array();
+
+		for (size_t i = 0; list && i < v->n; i++) {
+			json_t *item;
+
+			if ((rc = value_json(o, v->items[i], &item)) != 0)
+				return rc;
+			if (json_array_append_new(list, item) < 0)
+				json_decref(TAKE_PTR(list));
+		}
+		val = TAKE_PTR(list);
+	}
+	if (set_path(body, o->field, val) < 0) {
+		fputs("spctl: out of memory\n", stderr);
+		return SPCTL_FAIL;
+	}
+	return 0;
 }
 
 int spctl_body_build(const struct args *a, json_t **ret)
@@ -215,13 +387,12 @@ int spctl_body_build(const struct args *a, json_t **ret)
 	}
 	for (size_t k = 0; a->opts[k].name; k++) {
 		const struct opt *o = &a->opts[k];
-		const char *val = a->val[k].value;
 
-		if (!a->val[k].set || o->kind != OPT_VALUE)
+		if (!a->val[k].set || o->kind == OPT_FLAG)
 			continue;
-		if (o->field && json_object_set_new(body, o->field, json_string(val)) < 0)
-			return spctl_usage_error("--%s: the value is not UTF-8", o->name);
-		if (o->kv_key && spctl_kv_append(kvs, o->kv_key, val) < 0)
+		if (o->field && (rc = set_field(body, o, &a->val[k])) != 0)
+			return rc;
+		if (o->kv_key && spctl_kv_append(kvs, o->kv_key, a->val[k].value) < 0)
 			return SPCTL_FAIL;
 	}
 	for (size_t i = 0; i < kv->n; i++)
@@ -234,4 +405,3 @@ int spctl_body_build(const struct args *a, json_t **ret)
 	*ret = TAKE_PTR(body);
 	return 0;
 }
-

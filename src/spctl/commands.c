@@ -1,13 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * spctl/commands.c - the command table and the verbs.
- *
- * Most verbs are generic (list, get, delete, create) and are told what to
- * do by the verb's resource and option tables: an option's .query goes into
- * the query string, .field and .kv_key into the JSON body.  Only verbs whose
- * request or output has its own shape get a function of their own.
+ * spctl/commands.c - the command table: for each command its verbs, and
+ * for each verb its resource (route, list key, columns) and its options.
+ * What the verbs do is in verbs.c.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,12 +12,6 @@
 #include "spctl/spctl.h"
 
 #include "util/banned.h"
-
-static void spctl_reply_clearp(struct reply *r)
-{
-	spctl_reply_clear(r);
-}
-#define _cleanup_reply_ _cleanup_(spctl_reply_clearp)
 
 /* ---- column formatters ------------------------------------------------ */
 
@@ -59,7 +49,8 @@ static char *fmt_kv_keys(json_t *item, const char *unused)
 	return spctl_json_text(keys);
 }
 
-/* The Name of each object in the list at path (zones of a region). */
+/* The name of each object in the list at path: a Name (zones of a
+ * region), the NameId of an IId (subnets of a VPC), or of an IID. */
 static char *fmt_names(json_t *item, const char *path)
 {
 	_cleanup_json_ json_t *names = json_array();
@@ -67,8 +58,18 @@ static char *fmt_names(json_t *item, const char *path)
 	json_t *e;
 
 	json_array_foreach(spctl_json_path(item, path), i, e)
-		json_array_append(names, json_object_get(e, "Name"));
+		json_array_append(names, spctl_json_path(e, "Name|IId.NameId|NameId"));
 	return spctl_json_text(names);
+}
+
+/* How many items the list at path has (rules of a security group). */
+static char *fmt_count(json_t *item, const char *path)
+{
+	char *s;
+
+	if (asprintf(&s, "%zu", json_array_size(spctl_json_path(item, path))) < 0)
+		return NULL;
+	return s;
 }
 
 /* "1x NVIDIA V100" per GPU kind; counts of "-1" mean none. */
@@ -93,286 +94,6 @@ static char *fmt_gpu(json_t *item, const char *path)
 		free(s);
 	}
 	return spctl_json_text(gpus);
-}
-
-/* ---- requests --------------------------------------------------------- */
-
-/* path [/ name sub] [? key=value & ...], from the options that have .query. */
-static char *build_path(const struct resource *res, const char *name, const struct args *a)
-{
-	_cleanup_free_ char *out = NULL;
-	size_t len = 0;
-	char sep = '?';
-	bool ok = true;
-	FILE *f = open_memstream(&out, &len);
-
-	if (!f)
-		return NULL;
-	fputs(res->path, f);
-	if (name) {
-		_cleanup_free_ char *e = spctl_escape(name);
-
-		ok = e && fprintf(f, "/%s%s", e, res->sub ? res->sub : "") > 0;
-	}
-	for (size_t k = 0; ok && a->opts && a->opts[k].name; k++) {
-		const struct opt *o = &a->opts[k];
-		_cleanup_free_ char *e = NULL;
-
-		if (!o->query || !a->val[k].set)
-			continue;
-		e = spctl_escape(o->kind == OPT_FLAG ? "true" : a->val[k].value);
-		ok = e && fprintf(f, "%c%s=%s", sep, o->query, e) > 0;
-		sep = '&';
-	}
-	if (fclose(f) != 0 || !ok)
-		return NULL;
-	return TAKE_PTR(out);
-}
-
-/* One request; with --json, print the answer as is. */
-static int request(const struct spctl *ctl, const char *method, const char *path,
-		   const json_t *body, struct reply *ret)
-{
-	if (!path) {
-		fputs("spctl: out of memory\n", stderr);
-		return -1;
-	}
-	if (spctl_call(ctl, method, path, body, ret) < 0)
-		return -1;
-	if (ctl->json)
-		spctl_print_json(ret->raw, ret->len);
-	return 0;
-}
-
-/* METHOD res->path[/NAME][?query] for a verb without a body. */
-static int call(const struct spctl *ctl, const char *method,
-		const struct verb *v, const struct args *a, struct reply *ret)
-{
-	_cleanup_free_ char *path = build_path(v->res, a->npos ? a->pos[0] : NULL, a);
-
-	return request(ctl, method, path, NULL, ret);
-}
-
-/* The list in {"<key>":[...]}, or a report that the answer has none. */
-static json_t *list_of(const struct reply *r, const char *key)
-{
-	json_t *l = json_object_get(r->json, key);
-
-	if (!json_is_array(l))
-		fprintf(stderr, "spctl: unexpected answer from the server: no '%s' list\n", key);
-	return json_is_array(l) ? l : NULL;
-}
-
-/* {"Result":"true"}, the server's yes. */
-static bool result_true(const struct reply *r)
-{
-	const char *result = json_string_value(json_object_get(r->json, "Result"));
-
-	return result && !strcmp(result, "true");
-}
-
-/* ---- generic verbs ---------------------------------------------------- */
-
-static int run_list(struct spctl *ctl, const struct verb *v, const struct args *a)
-{
-	_cleanup_reply_ struct reply r = { 0 };
-	json_t *items;
-
-	if (call(ctl, "GET", v, a, &r) < 0)
-		return SPCTL_FAIL;
-	if (ctl->json)
-		return SPCTL_OK;
-	items = list_of(&r, v->res->list_key);
-	return items && spctl_print_table(v->res->columns, items) == 0 ? SPCTL_OK : SPCTL_FAIL;
-}
-
-static int run_get(struct spctl *ctl, const struct verb *v, const struct args *a)
-{
-	_cleanup_reply_ struct reply r = { 0 };
-
-	if (call(ctl, "GET", v, a, &r) < 0)
-		return SPCTL_FAIL;
-	if (!ctl->json)
-		spctl_print_object(r.json, v->res->hide_values);
-	return SPCTL_OK;
-}
-
-/* "[NAME]": the table of all, or the one named. */
-static int run_list_or_get(struct spctl *ctl, const struct verb *v, const struct args *a)
-{
-	return a->npos ? run_get(ctl, v, a) : run_list(ctl, v, a);
-}
-
-/* Raw cloud documents have no shape of ours: always print them as JSON. */
-static int run_raw(struct spctl *ctl, const struct verb *v, const struct args *a)
-{
-	_cleanup_reply_ struct reply r = { 0 };
-
-	if (call(ctl, "GET", v, a, &r) < 0)
-		return SPCTL_FAIL;
-	if (!ctl->json)
-		spctl_print_json(r.raw, r.len);
-	return SPCTL_OK;
-}
-
-static int run_delete(struct spctl *ctl, const struct verb *v, const struct args *a)
-{
-	_cleanup_reply_ struct reply r = { 0 };
-
-	if (call(ctl, "DELETE", v, a, &r) < 0)
-		return SPCTL_FAIL;
-	if (ctl->json)
-		return SPCTL_OK;
-	if (!result_true(&r)) {
-		fprintf(stderr, "spctl: the server did not delete %s '%s'\n", v->res->what, a->pos[0]);
-		return SPCTL_FAIL;
-	}
-	printf("Deleted %s '%s'.\n", v->res->what, a->pos[0]);
-	return SPCTL_OK;
-}
-
-static int post_and_show(struct spctl *ctl, const struct verb *v, json_t *body)
-{
-	_cleanup_reply_ struct reply r = { 0 };
-
-	if (request(ctl, "POST", v->res->path, body, &r) < 0)
-		return SPCTL_FAIL;
-	if (!ctl->json)
-		spctl_print_object(r.json, v->res->hide_values);
-	return SPCTL_OK;
-}
-
-static int run_create(struct spctl *ctl, const struct verb *v, const struct args *a)
-{
-	_cleanup_(spctl_json_wipe_decrefp) json_t *body = NULL;
-	int rc = spctl_body_build(a, &body);
-
-	return rc ? rc : post_and_show(ctl, v, body);
-}
-
-/* Without --lib, name the plugin by the original's convention; the server
- * falls back to the provider's installed plugin for any unknown name. */
-static int run_driver_create(struct spctl *ctl, const struct verb *v, const struct args *a)
-{
-	_cleanup_json_ json_t *body = NULL;
-	_cleanup_free_ char *lib = NULL;
-	int rc = spctl_body_build(a, &body);
-
-	if (rc)
-		return rc;
-	if (!spctl_arg_str(a, "lib")) {
-		if (asprintf(&lib, "%s-driver-v1.0.so", spctl_arg_str(a, "provider")) < 0) {
-			lib = NULL;
-			fputs("spctl: out of memory\n", stderr);
-			return SPCTL_FAIL;
-		}
-		for (char *p = lib; *p; p++)
-			*p = (char)tolower((unsigned char)*p);
-		json_object_set_new(body, "DriverLibFileName", json_string(lib));
-	}
-	return post_and_show(ctl, v, body);
-}
-
-/* ---- verbs with their own shape --------------------------------------- */
-
-/* The provider is a path segment here, not a query key. */
-static int run_count(struct spctl *ctl, const struct verb *v, const struct args *a)
-{
-	_cleanup_reply_ struct reply r = { 0 };
-	_cleanup_free_ char *path = build_path(v->res, spctl_arg_str(a, "provider"), a);
-	json_t *count;
-
-	if (request(ctl, "GET", path, NULL, &r) < 0)
-		return SPCTL_FAIL;
-	if (ctl->json)
-		return SPCTL_OK;
-	count = json_object_get(r.json, "count");
-	if (!json_is_integer(count)) {
-		fputs("spctl: unexpected answer from the server: no 'count'\n", stderr);
-		return SPCTL_FAIL;
-	}
-	printf("%" JSON_INTEGER_FORMAT "\n", json_integer_value(count));
-	return SPCTL_OK;
-}
-
-/* The server answers a failed check with the cloud's error, which
- * spctl_call reports; a 200 without "true" is not ours. */
-static int run_check(struct spctl *ctl, const struct verb *v, const struct args *a)
-{
-	_cleanup_reply_ struct reply r = { 0 };
-
-	if (call(ctl, "GET", v, a, &r) < 0)
-		return SPCTL_FAIL;
-	if (ctl->json)
-		return SPCTL_OK;
-	if (!result_true(&r)) {
-		fprintf(stderr, "spctl: %s '%s' did not pass the check\n", v->res->what, a->pos[0]);
-		return SPCTL_FAIL;
-	}
-	printf("%s '%s': ok\n", v->res->what, a->pos[0]);
-	return SPCTL_OK;
-}
-
-static const struct column price_columns[] = {
-	{ "SPEC", "ProductInfo.VMSpecName|ProductInfo.VMSpecInfo.Name" },
-	{ "ZONE", "ZoneName" },
-	{ "PRICE", "PriceInfo.OnDemand.Price" },
-	{ "CURRENCY", "PriceInfo.OnDemand.Currency" },
-	{ "UNIT", "PriceInfo.OnDemand.Unit" },
-	{ "PRODUCT", "ProductInfo.ProductId" },
-	{ 0 }
-};
-
-static int run_price_get(struct spctl *ctl, const struct verb *v, const struct args *a)
-{
-	_cleanup_reply_ struct reply r = { 0 };
-	_cleanup_json_ json_t *body = json_object();
-	_cleanup_free_ char *path = build_path(v->res, a->pos[0], a);
-	const struct optval *filter = spctl_arg(a, "filter");
-	json_t *filters = json_array(), *items;
-	int rc;
-
-	if (json_object_set_new(body, "FilterList", filters) < 0) {
-		fputs("spctl: out of memory\n", stderr);
-		return SPCTL_FAIL;
-	}
-	for (size_t i = 0; i < filter->n; i++)
-		if ((rc = spctl_kv_append_arg(filters, "filter", filter->items[i])) != 0)
-			return rc;
-	if (request(ctl, "POST", path, body, &r) < 0)
-		return SPCTL_FAIL;
-	if (ctl->json)
-		return SPCTL_OK;
-	items = list_of(&r, "PriceList");
-	return items && spctl_print_table(price_columns, items) == 0 ? SPCTL_OK : SPCTL_FAIL;
-}
-
-static int run_version(struct spctl *ctl, const struct verb *v, const struct args *a)
-{
-	_cleanup_reply_ struct reply r = { 0 };
-	const char *server;
-
-	if (call(ctl, "GET", v, a, &r) < 0)
-		return SPCTL_FAIL;
-	if (ctl->json)
-		return SPCTL_OK;
-	server = json_string_value(json_object_get(r.json, "Version"));
-	printf("client: spctl %s\nserver: %s\n", SPIDER_VERSION, server ? server : "-");
-	return SPCTL_OK;
-}
-
-static int run_health(struct spctl *ctl, const struct verb *v, const struct args *a)
-{
-	_cleanup_reply_ struct reply r = { 0 };
-	const char *msg;
-
-	if (call(ctl, "GET", v, a, &r) < 0)
-		return SPCTL_FAIL;
-	if (ctl->json)
-		return SPCTL_OK;
-	msg = json_string_value(json_object_get(r.json, "message"));
-	printf("%s\n", msg ? msg : "ready");
-	return SPCTL_OK;
 }
 
 /* ---- resources -------------------------------------------------------- */
@@ -408,10 +129,12 @@ static const struct resource res_connection = {
 static const struct resource res_connection_check = {
 	"connection", "/connectionconfig", .sub = "/check",
 };
-static const struct resource res_driver_count = { "driver", "/countdriver" };
-static const struct resource res_credential_count = { "credential", "/countcredential" };
-static const struct resource res_region_count = { "region", "/countregion" };
-static const struct resource res_connection_count = { "connection", "/countconnectionconfig" };
+static const struct resource res_driver_count = { "driver", "/countdriver", .value_key = "count" };
+static const struct resource res_credential_count = { "credential", "/countcredential", .value_key = "count" };
+static const struct resource res_region_count = { "region", "/countregion", .value_key = "count" };
+static const struct resource res_connection_count = {
+	"connection", "/countconnectionconfig", .value_key = "count",
+};
 static const struct column regionzone_columns[] = {
 	{ "NAME", "Name" }, { "DISPLAY NAME", "DisplayName" },
 	{ "ZONES", "ZoneList", fmt_names }, { 0 }
@@ -448,9 +171,75 @@ static const struct resource res_callhistory = {
 		{ "TYPE", "ResourceType" }, { "API", "CloudOSAPI" },
 		{ "ELAPSED", "ElapsedTime" }, { "ERROR", "ErrorMSG" }),
 };
+static const struct column kv_columns[] = { { "KEY", "Key" }, { "VALUE", "Value" }, { 0 } };
+
+/*
+ * The resources under Spider's management (reference §11): res_x for
+ * create, list, get and delete, and one resource per management route.
+ */
+#define MANAGED_RESOURCE(x, what_, list_key_, columns_) \
+	static const struct resource res_##x = { what_, "/" #x, list_key_, columns_ }; \
+	static const struct resource res_##x##_reg = { what_, "/reg" #x }; \
+	static const struct resource res_##x##_all = { what_, "/all" #x, .columns = columns_ }; \
+	static const struct resource res_##x##_csp = { what_, "/csp" #x }; \
+	static const struct resource res_##x##_count = { what_, "/count" #x, .value_key = "count" }
+
+#define NAME_COLUMNS { "NAME", "IId.NameId" }, { "SYSTEM ID", "IId.SystemId" }
+
+MANAGED_RESOURCE(vpc, "VPC", "vpc",
+		 COLUMNS(NAME_COLUMNS, { "CIDR", "IPv4_CIDR" },
+			 { "SUBNETS", "SubnetInfoList", fmt_names }));
+MANAGED_RESOURCE(securitygroup, "security group", "securitygroup",
+		 COLUMNS(NAME_COLUMNS, { "VPC", "VpcIID.NameId" },
+			 { "RULES", "SecurityRules", fmt_count }));
+MANAGED_RESOURCE(keypair, "key pair", "keypair",
+		 COLUMNS(NAME_COLUMNS, { "FINGERPRINT", "Fingerprint" },
+			 { "VM USER", "VMUserID" }));
+/* spctl_run_vm_list adds STATUS from /vmstatus. */
+MANAGED_RESOURCE(vm, "VM", "vm",
+		 COLUMNS(NAME_COLUMNS, { "SPEC", "VMSpecName" },
+			 { "IMAGE", "ImageIId.NameId" }, { "VPC", "VpcIID.NameId" },
+			 { "SUBNET", "SubnetIID.NameId" }, { "PUBLIC IP", "PublicIP" },
+			 { "PRIVATE IP", "PrivateIP" }));
+MANAGED_RESOURCE(disk, "disk", "disk",
+		 COLUMNS(NAME_COLUMNS, { "ZONE", "Zone" }, { "TYPE", "DiskType" },
+			 { "SIZE(GB)", "DiskSize" }, { "STATUS", "Status" },
+			 { "VM", "OwnerVM.NameId" }));
+MANAGED_RESOURCE(myimage, "MyImage", "myImage",
+		 COLUMNS(NAME_COLUMNS, { "SOURCE VM", "SourceVM.NameId" },
+			 { "STATUS", "Status" }, { "CREATED", "CreatedTime" }));
+
+static const struct resource res_subnet = { "subnet", "/vpc", .sub = "/subnet" };
+static const struct resource res_subnet_list = {
+	"subnet", "/vpc", "SubnetInfoList",
+	COLUMNS(NAME_COLUMNS, { "ZONE", "Zone" }, { "CIDR", "IPv4_CIDR" }),
+};
+static const struct resource res_subnet_reg = { "subnet", "/regsubnet" };
+static const struct resource res_subnet_csp = { "subnet", "/vpc", .sub = "/cspsubnet" };
+static const struct resource res_subnet_count = { "subnet", "/countsubnet", .value_key = "count" };
+static const struct resource res_sg_rules = { "security group", "/securitygroup", .sub = "/rules" };
+static const struct resource res_sg_owner = { "security group", "/getsecuritygroupowner" };
+static const struct resource res_vm_delete = { "VM", "/vm", .value_key = "Status" };
+static const struct resource res_vmstatus = {
+	"VM", "/vmstatus", "vmstatus",
+	COLUMNS(NAME_COLUMNS, { "STATUS", "VmStatus" }), .value_key = "Status",
+};
+static const struct resource res_vm_using = { "VM", "/getvmusingresources" };
+static const struct resource res_disk_size = { "disk", "/disk", .sub = "/size" };
+static const struct resource res_disk_attach = { "disk", "/disk", .sub = "/attach" };
+static const struct resource res_disk_detach = { "disk", "/disk", .sub = "/detach" };
+static const struct resource res_tag = { "tag", "/tag", "tag", kv_columns };
+static const struct resource res_anycall = { "function", "/anycall", "OKeyValueList", kv_columns };
+static const struct resource res_destroy = {
+	"connection", "/destroy", "DeletedAllListByResourceType",
+	COLUMNS({ "TYPE", "ResourceType" }, { "DELETED", "DeletedIIDList", fmt_names },
+		{ "NOT DELETED", "RemainedErrorInfoList", fmt_names }),
+};
+static const struct resource res_cspname = { "resource", "/cspresourcename", .value_key = "Name" };
+
 static const struct resource res_version = { "version", "/version" };
 /* /readyz, not /health: it also asks the metadata store. */
-static const struct resource res_health = { "health", "/readyz" };
+static const struct resource res_health = { "health", "/readyz", .value_key = "message" };
 
 /* ---- options ---------------------------------------------------------- */
 
@@ -463,36 +252,104 @@ static const struct resource res_health = { "health", "/readyz" };
 	{ "provider", 'P', OPT_VALUE, .required = true, .metavar = "PROVIDER", .help = "cloud provider, e.g. AWS or MOCK (see 'spctl cloudos list')", .field = "ProviderName" }
 #define O_PROVIDER_FILTER \
 	{ "provider", 'P', OPT_VALUE, .metavar = "PROVIDER", .help = "only this provider's", .query = "ProviderName" }
-#define O_CONN \
-	{ "connection", 'c', OPT_VALUE, .required = true, .metavar = "CONN", .help = "connection config to use (default: $SPIDER_CONNECTION)", .env = "SPIDER_CONNECTION", .query = "ConnectionName" }
+/* The connection goes into the query of a GET and the body of the rest. */
+#define O_CONN_IN(where) \
+	{ "connection", 'c', OPT_VALUE, .required = true, .metavar = "CONN", .help = "connection config to use (default: $SPIDER_CONNECTION)", .env = "SPIDER_CONNECTION", .where = "ConnectionName" }
+#define O_CONN O_CONN_IN(query)
+#define O_CONN_BODY O_CONN_IN(field)
 #define O_KV(what) \
 	{ "kv", 0, OPT_LIST, .metavar = "KEY=VALUE", .help = what }
+
+#define O_TAG \
+	{ "tag", 0, OPT_LIST, .metavar = "KEY=VALUE", .help = "a tag (repeatable)", .field = "ReqInfo.TagList", .conv = spctl_conv_kv }
+#define O_ID_TRANSFORM \
+	{ "id-transform", 0, OPT_VALUE, .metavar = "ON|OFF", .help = "OFF: the cloud gets NAME as is, not NAME with a unique suffix (default: the server's ID_TRANSFORM_MODE)", .field = "IDTransformMode" }
+#define O_FORCE \
+	{ "force", 'f', OPT_FLAG, .help = "drop Spider's record even when the cloud fails to delete it", .query = "force" }
+#define O_CIDR \
+	{ "cidr", 0, OPT_VALUE, .required = true, .metavar = "CIDR", .help = "IPv4 address range, e.g. 10.0.1.0/24", .field = "ReqInfo.IPv4_CIDR" }
+#define O_ZONE \
+	{ "zone", 'z', OPT_VALUE, .metavar = "ZONE", .help = "zone (default: the connection's)", .field = "ReqInfo.Zone" }
+#define O_VPC(required_, what) \
+	{ "vpc", 0, OPT_VALUE, .required = required_, .metavar = "VPC", .help = what, .field = "ReqInfo.VPCName" }
+#define O_VM(field_, what) \
+	{ "vm", 0, OPT_VALUE, .required = true, .metavar = "VM", .help = what, .field = field_ }
+#define O_RULES(field_, required_) \
+	{ "rule", 'r', OPT_LIST, .required = required_, .metavar = "RULE", .help = "DIRECTION,PROTOCOL,FROM,TO[,CIDR] (repeatable): inbound or outbound; TCP, UDP, ICMP or ALL; the port range (-1 for ICMP and ALL); the source or destination (default 0.0.0.0/0), e.g. inbound,tcp,22,22,10.0.0.0/8", .field = field_, .conv = spctl_conv_rule }
+#define O_CSP_ID(where, key) \
+	{ "csp-id", 0, OPT_VALUE, .required = true, .metavar = "ID", .help = "the cloud's own ID of it", .where = key }
+/* register: a cloud object under a name of ours */
+#define O_REG(what) \
+	O_CONN_BODY, O_NAME("ReqInfo.Name", what), O_CSP_ID(field, "ReqInfo.CSPId")
+#define O_COUNT_CONN \
+	{ "connection", 'c', OPT_VALUE, .metavar = "CONN", .help = "only this connection's ($SPIDER_CONNECTION is not used)", .segment = "/" }
+/* The resource a tag is on: in the query of a GET, in ReqInfo otherwise. */
+#define O_TAGGED(where, prefix) \
+	{ "type", 't', OPT_VALUE, .required = true, .metavar = "TYPE", .help = "resource type: vpc, subnet, sg, keypair, vm, disk, myimage, nlb, cluster, ...", .where = prefix "ResourceType" }, \
+	{ "resource", 'r', OPT_VALUE, .required = true, .metavar = "NAME", .help = "resource name", .where = prefix "ResourceName" }
 
 /* ---- the table -------------------------------------------------------- */
 
 #define LIST(res_, summary_, opts_) \
-	{ "list", summary_, "", 0, 0, opts_, &res_, run_list }
+	{ "list", summary_, "", 0, 0, opts_, &res_, spctl_run_list }
 #define GET(res_, summary_, opts_) \
-	{ "get", summary_, "NAME", 1, 1, opts_, &res_, run_get }
+	{ "get", summary_, "NAME", 1, 1, opts_, &res_, spctl_run_get }
 #define DELETE(res_, summary_) \
-	{ "delete", summary_, "NAME", 1, 1, NO_OPTS, &res_, run_delete }
+	{ "delete", summary_, "NAME", 1, 1, NO_OPTS, &res_, spctl_run_change, .done = "Deleted" }
 #define COUNT(res_, summary_) \
 	{ "count", summary_, "", 0, 0, \
-	  OPTS({ "provider", 'P', OPT_VALUE, .metavar = "PROVIDER", .help = "only this provider's" }), \
-	  &res_, run_count }
+	  OPTS({ "provider", 'P', OPT_VALUE, .metavar = "PROVIDER", .help = "only this provider's", .segment = "/" }), \
+	  &res_, spctl_run_value }
+/* The verbs of a resource under Spider's management (reference §11). */
+#define RES_LIST(x, what_) \
+	{ "list", "List " what_ "s", "", 0, 0, OPTS(O_CONN), &res_##x, spctl_run_list }
+#define RES_GET(x, what_) \
+	{ "get", "Show a " what_, "NAME", 1, 1, OPTS(O_CONN), &res_##x, spctl_run_get }
+#define RES_DELETE(x, what_) \
+	{ "delete", "Delete a " what_ " in the cloud", "NAME", 1, 1, OPTS(O_CONN_BODY, O_FORCE), \
+	  &res_##x, spctl_run_change, .done = "Deleted" }
+#define RES_BASIC(x, what_) RES_LIST(x, what_), RES_GET(x, what_), RES_DELETE(x, what_)
+#define RES_REGISTER(x, what_, opts_) \
+	{ "register", "Put an existing cloud " what_ " under Spider's management, by its cloud ID", \
+	  "", 0, 0, opts_, &res_##x##_reg, spctl_run_create }
+#define RES_UNREGISTER(x, what_, opts_) \
+	{ "unregister", "Make Spider forget a " what_ "; it stays in the cloud", "NAME", 1, 1, \
+	  opts_, &res_##x##_reg, spctl_run_change, .done = "Unregistered" }
+#define RES_CSP_DELETE(x, what_, pos_, npos_) \
+	{ "csp-delete", "Delete a cloud " what_ " that Spider does not manage, by its cloud ID", \
+	  pos_, npos_, npos_, OPTS(O_CONN_BODY), &res_##x##_csp, spctl_run_change, .done = "Deleted" }
+#define RES_COUNT(x, what_) \
+	{ "count", "Count the " what_ "s Spider manages", "", 0, 0, OPTS(O_COUNT_CONN), \
+	  &res_##x##_count, spctl_run_value }
+#define RES_MANAGE(x, what_, register_opts) \
+	RES_REGISTER(x, what_, register_opts), \
+	RES_UNREGISTER(x, what_, OPTS(O_CONN_BODY)), \
+	{ "mapping", "List the " what_ "s that Spider, the cloud or both know, saying which", \
+	  "", 0, 0, \
+	  OPTS(O_CONN, { "info", 'i', OPT_FLAG, .help = "with the details of each (all of them with --json)" }), \
+	  &res_##x##_all, spctl_run_mapping }, \
+	RES_CSP_DELETE(x, what_, "ID", 1), \
+	RES_COUNT(x, what_)
+
+/* PUT /controlvm/NAME?action=... */
+#define VM_CONTROL(action_, summary_) \
+	{ action_, summary_, "NAME", 1, 1, OPTS(O_CONN_BODY), \
+	  &(const struct resource){ "VM", "/controlvm", .query = "action=" action_, .value_key = "Status" }, \
+	  spctl_run_change, .method = "PUT" }
+
 #define END { 0 }
 
 const struct command spctl_commands[] = {
 	{ "cloudos", "cloud providers the server knows", (const struct verb[]){
 		LIST(res_cloudos, "List the cloud providers", NO_OPTS),
 		{ "metainfo", "Show a provider's metadata (credential keys, regions, disk types)",
-		  "PROVIDER", 1, 1, NO_OPTS, &res_metainfo, run_get },
+		  "PROVIDER", 1, 1, NO_OPTS, &res_metainfo, spctl_run_get },
 		END } },
 	{ "driver", "driver registrations (a provider's plugin)", (const struct verb[]){
 		{ "create", "Register a driver (replaces one of the same name)", "", 0, 0,
 		  OPTS(O_NAME("DriverName", "driver"), O_PROVIDER,
 		       { "lib", 0, OPT_VALUE, .metavar = "FILE", .help = "plugin file name (default: <provider>-driver-v1.0.so)", .field = "DriverLibFileName" }),
-		  &res_driver, run_driver_create },
+		  &res_driver, spctl_run_driver_create },
 		LIST(res_driver, "List drivers", OPTS(O_PROVIDER_FILTER)),
 		GET(res_driver, "Show a driver", NO_OPTS),
 		DELETE(res_driver, "Remove a driver"),
@@ -503,7 +360,7 @@ const struct command spctl_commands[] = {
 		  OPTS(O_NAME("CredentialName", "credential"), O_PROVIDER,
 		       O_KV("a credential key and value; a VALUE of '-' is read from standard input, so secrets stay out of argv"),
 		       { "kv-file", 0, OPT_VALUE, .metavar = "FILE", .help = "read KEY=VALUE lines from FILE ('-': standard input); '#' starts a comment line" }),
-		  &res_credential, run_create },
+		  &res_credential, spctl_run_create },
 		LIST(res_credential, "List credentials", OPTS(O_PROVIDER_FILTER)),
 		GET(res_credential, "Show a credential (keys only)", NO_OPTS),
 		DELETE(res_credential, "Remove a credential"),
@@ -515,7 +372,7 @@ const struct command spctl_commands[] = {
 		       { "region", 'r', OPT_VALUE, .required = true, .metavar = "REGION", .help = "the cloud's region, e.g. us-east-1", .kv_key = "Region" },
 		       { "zone", 'z', OPT_VALUE, .metavar = "ZONE", .help = "the cloud's zone, e.g. us-east-1a", .kv_key = "Zone" },
 		       O_KV("an extra key and value (MOCK: MockLatencyMs, MockFailRate, MockFailOp)")),
-		  &res_region, run_create },
+		  &res_region, spctl_run_create },
 		LIST(res_region, "List regions", OPTS(O_PROVIDER_FILTER)),
 		GET(res_region, "Show a region", NO_OPTS),
 		DELETE(res_region, "Remove a region"),
@@ -527,13 +384,13 @@ const struct command spctl_commands[] = {
 		       { "driver", 'd', OPT_VALUE, .required = true, .metavar = "DRIVER", .help = "driver name", .field = "DriverName" },
 		       { "credential", 'C', OPT_VALUE, .required = true, .metavar = "CRED", .help = "credential name", .field = "CredentialName" },
 		       { "region", 'r', OPT_VALUE, .required = true, .metavar = "REGION", .help = "region registration name", .field = "RegionName" }),
-		  &res_connection, run_create },
+		  &res_connection, spctl_run_create },
 		LIST(res_connection, "List connection configs", OPTS(O_PROVIDER_FILTER)),
 		GET(res_connection, "Show a connection config", NO_OPTS),
 		DELETE(res_connection, "Remove a connection config"),
 		COUNT(res_connection_count, "Count connection configs"),
 		{ "check", "Ask the cloud now whether a connection config works",
-		  "NAME", 1, 1, NO_OPTS, &res_connection_check, run_check },
+		  "NAME", 1, 1, NO_OPTS, &res_connection_check, spctl_run_check },
 		END } },
 	{ "regionzone", "a connection's regions and zones", (const struct verb[]){
 		LIST(res_regionzone, "List regions and their zones", OPTS(O_CONN)),
@@ -542,11 +399,11 @@ const struct command spctl_commands[] = {
 		  "[NAME]", 0, 1,
 		  OPTS({ "driver", 'd', OPT_VALUE, .required = true, .metavar = "DRIVER", .help = "driver to ask with (in its provider's default region)", .query = "DriverName" },
 		       { "credential", 'C', OPT_VALUE, .required = true, .metavar = "CRED", .help = "credential to ask with", .query = "CredentialName" }),
-		  &res_preconfig_regionzone, run_list_or_get },
+		  &res_preconfig_regionzone, spctl_run_list_or_get },
 		{ "org", "Print the cloud's own region document (JSON)", "", 0, 0,
-		  OPTS(O_CONN), &res_orgregion, run_raw },
+		  OPTS(O_CONN), &res_orgregion, spctl_run_raw },
 		{ "orgzone", "Print the cloud's own zone document (JSON)", "", 0, 0,
-		  OPTS(O_CONN), &res_orgzone, run_raw },
+		  OPTS(O_CONN), &res_orgzone, spctl_run_raw },
 		END } },
 	{ "image", "a connection's public VM images", (const struct verb[]){
 		LIST(res_image, "List images", OPTS(O_CONN)),
@@ -556,20 +413,20 @@ const struct command spctl_commands[] = {
 		LIST(res_spec, "List VM specs", OPTS(O_CONN)),
 		GET(res_spec, "Show a VM spec", OPTS(O_CONN)),
 		{ "org", "Print the cloud's own spec document (JSON)", "[NAME]", 0, 1,
-		  OPTS(O_CONN), &res_orgspec, run_raw },
+		  OPTS(O_CONN), &res_orgspec, spctl_run_raw },
 		END } },
 	{ "price", "VM prices", (const struct verb[]){
 		{ "families", "List the product families of a region", "REGION", 1, 1,
-		  OPTS(O_CONN), &res_family, run_list },
+		  OPTS(O_CONN), &res_family, spctl_run_list },
 		{ "get", "List VM prices in a region", "REGION", 1, 1,
 		  OPTS(O_CONN,
 		       { "filter", 'f', OPT_LIST, .metavar = "KEY=VALUE", .help = "keep prices whose KEY (vmSpecName, zoneName, productId, currency, ...) is VALUE; repeat a KEY for alternatives" },
 		       { "simple", 0, OPT_FLAG, .help = "leave out the full spec of each product", .query = "simple" }),
-		  &res_price, run_price_get },
+		  &res_price, spctl_run_price_get },
 		END } },
 	{ "capability", "what a connection's driver supports", (const struct verb[]){
 		{ NULL, "Show what a connection's driver supports", "", 0, 0, OPTS(O_CONN),
-		  &res_capability, run_get },
+		  &res_capability, spctl_run_get },
 		END } },
 	{ "callhistory", "the calls the server made to clouds, newest first", (const struct verb[]){
 		{ NULL, "List the calls the server made to clouds, newest first", "", 0, 0,
@@ -579,13 +436,156 @@ const struct command spctl_commands[] = {
 		       { "since", 0, OPT_VALUE, .metavar = "TIME", .help = "calls at or after TIME (RFC 3339 UTC: 2026-01-02T15:04:05Z)", .query = "Since" },
 		       { "until", 0, OPT_VALUE, .metavar = "TIME", .help = "calls at or before TIME", .query = "Until" },
 		       { "limit", 'l', OPT_VALUE, .number = true, .metavar = "N", .help = "at most N calls (server default 100, max 10000)", .query = "Limit" }),
-		  &res_callhistory, run_list },
+		  &res_callhistory, spctl_run_list },
+		END } },
+	{ "vpc", "VPCs: a connection's networks", (const struct verb[]){
+		{ "create", "Create a VPC and its subnets", "", 0, 0,
+		  OPTS(O_CONN_BODY, O_NAME("ReqInfo.Name", "VPC"), O_CIDR,
+		       { "subnet", 0, OPT_LIST, .metavar = "NAME,CIDR[,ZONE]", .help = "a subnet (repeatable); ZONE defaults to the connection's", .field = "ReqInfo.SubnetInfoList", .conv = spctl_conv_subnet },
+		       O_TAG, O_ID_TRANSFORM),
+		  &res_vpc, spctl_run_create },
+		RES_BASIC(vpc, "VPC"),
+		RES_MANAGE(vpc, "VPC", OPTS(O_REG("VPC"))),
+		END } },
+	{ "subnet", "the subnets of a VPC", (const struct verb[]){
+		{ "add", "Add a subnet to a VPC", "VPC", 1, 1,
+		  OPTS(O_CONN_BODY, O_NAME("ReqInfo.Name", "subnet"), O_CIDR, O_ZONE, O_TAG),
+		  &res_subnet, spctl_run_create },
+		{ "list", "List the subnets of a VPC", "VPC", 1, 1, OPTS(O_CONN),
+		  &res_subnet_list, spctl_run_list },
+		{ "get", "Show a subnet", "VPC NAME", 2, 2, OPTS(O_CONN), &res_subnet, spctl_run_get },
+		{ "remove", "Delete a subnet in the cloud", "VPC NAME", 2, 2,
+		  OPTS(O_CONN_BODY, O_FORCE), &res_subnet, spctl_run_change, .done = "Removed" },
+		RES_REGISTER(subnet, "subnet",
+			     OPTS(O_REG("subnet"), O_VPC(true, "the VPC it is in"), O_ZONE)),
+		RES_UNREGISTER(subnet, "subnet", OPTS(O_CONN_BODY, O_VPC(true, "the VPC it is in"))),
+		RES_CSP_DELETE(subnet, "subnet", "VPC ID", 2),
+		RES_COUNT(subnet, "subnet"),
+		END } },
+	{ "securitygroup", "security groups: the firewall rules of VMs", (const struct verb[]){
+		{ "create", "Create a security group", "", 0, 0,
+		  OPTS(O_CONN_BODY, O_NAME("ReqInfo.Name", "security group"),
+		       O_VPC(true, "the VPC it is for"), O_RULES("ReqInfo.SecurityRules", false),
+		       O_TAG, O_ID_TRANSFORM),
+		  &res_securitygroup, spctl_run_create },
+		{ "list", "List security groups", "", 0, 0,
+		  OPTS(O_CONN, { "vpc", 0, OPT_VALUE, .metavar = "VPC", .help = "only this VPC's", .segment = "/vpc/" }),
+		  &res_securitygroup, spctl_run_list },
+		RES_GET(securitygroup, "security group"),
+		RES_DELETE(securitygroup, "security group"),
+		{ "add-rules", "Add rules to a security group", "NAME", 1, 1,
+		  OPTS(O_CONN_BODY, O_RULES("ReqInfo.RuleInfoList", true)),
+		  &res_sg_rules, spctl_run_create },
+		{ "remove-rules", "Remove rules from a security group", "NAME", 1, 1,
+		  OPTS(O_CONN_BODY, O_RULES("ReqInfo.RuleInfoList", true)),
+		  &res_sg_rules, spctl_run_change, .done = "Removed rules from" },
+		{ "owner", "Show the VPC of a cloud security group, by its cloud ID", "", 0, 0,
+		  OPTS(O_CONN_BODY, O_CSP_ID(field, "ReqInfo.CSPId")), &res_sg_owner, spctl_run_get },
+		RES_MANAGE(securitygroup, "security group",
+			   OPTS(O_REG("security group"), O_VPC(false, "the VPC it is in"))),
+		END } },
+	{ "keypair", "key pairs: SSH logins of VMs", (const struct verb[]){
+		{ "create", "Create a key pair; its private key is in this answer only", "", 0, 0,
+		  OPTS(O_CONN_BODY, O_NAME("ReqInfo.Name", "key pair"), O_TAG, O_ID_TRANSFORM,
+		       { "private-key-file", 'o', OPT_VALUE, .metavar = "PATH", .help = "write the private key to PATH, a new file only you can read (mode 0600), instead of showing it" }),
+		  &res_keypair, spctl_run_keypair_create },
+		RES_BASIC(keypair, "key pair"),
+		RES_MANAGE(keypair, "key pair", OPTS(O_REG("key pair"))),
+		END } },
+	{ "vm", "virtual machines", (const struct verb[]){
+		{ "create", "Create a VM and wait until it runs (minutes on a real cloud)", "", 0, 0,
+		  OPTS(O_CONN_BODY, O_NAME("ReqInfo.Name", "VM"),
+		       { "image", 'i', OPT_VALUE, .required = true, .metavar = "IMAGE", .help = "image name (see 'spctl image list'), or a MyImage with --image-type MyImage", .field = "ReqInfo.ImageName" },
+		       { "image-type", 0, OPT_VALUE, .metavar = "TYPE", .help = "PublicImage (default) or MyImage", .field = "ReqInfo.ImageType" },
+		       { "spec", 0, OPT_VALUE, .required = true, .metavar = "SPEC", .help = "VM spec (see 'spctl spec list')", .field = "ReqInfo.VMSpecName" },
+		       O_VPC(true, "the VPC to run in"),
+		       { "subnet", 0, OPT_VALUE, .required = true, .metavar = "SUBNET", .help = "the subnet of the VPC to run in", .field = "ReqInfo.SubnetName" },
+		       { "sg", 0, OPT_LIST, .metavar = "SG", .help = "a security group (repeatable)", .field = "ReqInfo.SecurityGroupNames" },
+		       { "keypair", 'k', OPT_VALUE, .metavar = "KEYPAIR", .help = "key pair for SSH logins", .field = "ReqInfo.KeyPairName" },
+		       { "root-disk-type", 0, OPT_VALUE, .metavar = "TYPE", .help = "root disk type (default: the cloud's)", .field = "ReqInfo.RootDiskType" },
+		       { "root-disk-size", 0, OPT_VALUE, .number = true, .metavar = "GB", .help = "root disk size (default: the image's)", .field = "ReqInfo.RootDiskSize" },
+		       { "data-disk", 0, OPT_LIST, .metavar = "DISK", .help = "a disk to attach (repeatable)", .field = "ReqInfo.DataDiskNames" },
+		       { "vm-user", 0, OPT_VALUE, .metavar = "USER", .help = "login name (the server uses cb-user, or Administrator on Windows)", .field = "ReqInfo.VMUserId" },
+		       { "vm-password", 0, OPT_VALUE, .metavar = "PASSWORD", .help = "login password (Windows); '-' reads it from standard input, so it stays out of argv", .field = "ReqInfo.VMUserPasswd", .conv = spctl_conv_secret },
+		       O_TAG, O_ID_TRANSFORM),
+		  &res_vm, spctl_run_create },
+		{ "list", "List VMs and their status", "", 0, 0, OPTS(O_CONN), &res_vm, spctl_run_vm_list },
+		RES_GET(vm, "VM"),
+		{ "delete", "Terminate a VM and wait until it is gone (minutes on a real cloud)",
+		  "NAME", 1, 1, OPTS(O_CONN_BODY, O_FORCE),
+		  &res_vm_delete, spctl_run_change, .done = "Deleted" },
+		{ "status", "List the status of each VM, or print one VM's", "[NAME]", 0, 1,
+		  OPTS(O_CONN), &res_vmstatus, spctl_run_list_or_get },
+		VM_CONTROL("suspend", "Suspend (stop) a VM"),
+		VM_CONTROL("resume", "Resume a suspended VM"),
+		VM_CONTROL("reboot", "Reboot a VM"),
+		{ "resources", "Show the VPC, security groups and key pair a cloud VM uses, by its cloud ID",
+		  "", 0, 0, OPTS(O_CONN, O_CSP_ID(query, "CSPId")), &res_vm_using, spctl_run_get },
+		RES_MANAGE(vm, "VM", OPTS(O_REG("VM"))),
+		END } },
+	{ "disk", "data disks of VMs", (const struct verb[]){
+		{ "create", "Create a disk", "", 0, 0,
+		  OPTS(O_CONN_BODY, O_NAME("ReqInfo.Name", "disk"), O_ZONE,
+		       { "type", 0, OPT_VALUE, .metavar = "TYPE", .help = "disk type (see 'spctl cloudos metainfo')", .field = "ReqInfo.DiskType" },
+		       { "size", 0, OPT_VALUE, .metavar = "GB", .help = "size in GB", .field = "ReqInfo.DiskSize" },
+		       O_TAG, O_ID_TRANSFORM),
+		  &res_disk, spctl_run_create },
+		RES_BASIC(disk, "disk"),
+		{ "resize", "Grow a disk", "NAME", 1, 1,
+		  OPTS(O_CONN_BODY, { "size", 0, OPT_VALUE, .required = true, .number = true, .metavar = "GB", .help = "the new size in GB", .field = "ReqInfo.Size" }),
+		  &res_disk_size, spctl_run_change, .method = "PUT", .done = "Resized" },
+		{ "attach", "Attach a disk to a VM", "NAME", 1, 1,
+		  OPTS(O_CONN_BODY, O_VM("ReqInfo.VMName", "the VM to attach it to")),
+		  &res_disk_attach, spctl_run_create, .method = "PUT" },
+		{ "detach", "Detach a disk from a VM", "NAME", 1, 1,
+		  OPTS(O_CONN_BODY, O_VM("ReqInfo.VMName", "the VM it is attached to")),
+		  &res_disk_detach, spctl_run_change, .method = "PUT", .done = "Detached" },
+		RES_MANAGE(disk, "disk", OPTS(O_REG("disk"), O_ZONE)),
+		END } },
+	{ "myimage", "MyImages: snapshots of VMs to start VMs from", (const struct verb[]){
+		{ "create", "Snapshot a VM into a MyImage (start VMs from it with 'vm create --image-type MyImage')",
+		  "", 0, 0,
+		  OPTS(O_CONN_BODY, O_NAME("ReqInfo.Name", "MyImage"),
+		       O_VM("ReqInfo.SourceVM", "the VM to snapshot"), O_TAG, O_ID_TRANSFORM),
+		  &res_myimage, spctl_run_create },
+		RES_BASIC(myimage, "MyImage"),
+		RES_MANAGE(myimage, "MyImage", OPTS(O_REG("MyImage"))),
+		END } },
+	{ "tag", "the tags of a resource", (const struct verb[]){
+		{ "add", "Tag a resource", "", 0, 0,
+		  OPTS(O_CONN_BODY, O_TAGGED(field, "ReqInfo."),
+		       { "tag", 0, OPT_VALUE, .required = true, .metavar = "KEY=VALUE", .help = "the tag", .field = "ReqInfo.Tag", .conv = spctl_conv_kv }),
+		  &res_tag, spctl_run_create },
+		{ "list", "List the tags of a resource", "", 0, 0, OPTS(O_CONN, O_TAGGED(query, "")),
+		  &res_tag, spctl_run_list },
+		{ "get", "Show a tag of a resource", "KEY", 1, 1, OPTS(O_CONN, O_TAGGED(query, "")),
+		  &res_tag, spctl_run_get },
+		{ "remove", "Remove a tag from a resource", "KEY", 1, 1,
+		  OPTS(O_CONN_BODY, O_TAGGED(field, "ReqInfo.")),
+		  &res_tag, spctl_run_change, .done = "Removed" },
+		END } },
+	{ "anycall", "call a driver-specific function", (const struct verb[]){
+		{ NULL, "Call a driver-specific function and list what it returns", "", 0, 0,
+		  OPTS(O_CONN_BODY,
+		       { "fid", 0, OPT_VALUE, .required = true, .metavar = "FID", .help = "the function, e.g. countAll (MOCK)", .field = "ReqInfo.FID" },
+		       { "in", 0, OPT_LIST, .metavar = "KEY=VALUE", .help = "an input (repeatable), e.g. rsType=vpc", .field = "ReqInfo.IKeyValueList", .conv = spctl_conv_kv }),
+		  &res_anycall, spctl_run_list, .method = "POST" },
+		END } },
+	{ "destroy", "delete every resource of a connection", (const struct verb[]){
+		{ NULL, "Delete every resource of a connection: VMs, disks, MyImages, key pairs, security groups, VPCs and the rest", "", 0, 0,
+		  OPTS(O_CONN_BODY, { "yes", 'y', OPT_FLAG, .help = "do not ask first (needed when standard input is not a terminal)" }),
+		  &res_destroy, spctl_run_destroy },
+		END } },
+	{ "cspname", "the name Spider gave a resource in the cloud", (const struct verb[]){
+		{ NULL, "Print the name Spider gave a resource in the cloud", "NAME", 1, 1,
+		  OPTS(O_CONN, { "type", 't', OPT_VALUE, .required = true, .metavar = "TYPE", .help = "resource type: vpc, subnet, sg, keypair, vm, disk, myimage, nlb, cluster, ...", .query = "ResourceType" }),
+		  &res_cspname, spctl_run_value },
 		END } },
 	{ "version", "client and server versions", (const struct verb[]){
-		{ NULL, "Show the client and server versions", "", 0, 0, NO_OPTS, &res_version, run_version },
+		{ NULL, "Show the client and server versions", "", 0, 0, NO_OPTS, &res_version, spctl_run_version },
 		END } },
 	{ "health", "whether the server is ready", (const struct verb[]){
-		{ NULL, "Ask whether the server and its metadata store are ready", "", 0, 0, NO_OPTS, &res_health, run_health },
+		{ NULL, "Ask whether the server and its metadata store are ready", "", 0, 0, NO_OPTS, &res_health, spctl_run_value },
 		END } },
 	{ 0 }
 };

@@ -150,7 +150,9 @@ int spctl_call(const struct spctl *ctl, const char *method, const char *path,
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(payload));
 	}
 	curl_easy_setopt(c, CURLOPT_URL, url);
-	if (strcmp(method, "GET") && strcmp(method, "POST"))
+	/* A body makes curl send a POST, no body a GET; anything else (a GET
+	 * with a body, too) is named. */
+	if (strcmp(method, body ? "POST" : "GET"))
 		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "spctl/" SPIDER_VERSION);

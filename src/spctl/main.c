@@ -41,18 +41,28 @@ static void help_global(void)
 	printf("Usage: spctl [options] <command> [<verb>] [arguments] [options]\n"
 	       "\n"
 	       "spctl talks to a Spider server over its REST API: it registers drivers,\n"
-	       "credentials, regions and connections, and reads a connection's catalogue.\n"
+	       "credentials, regions and connections, reads a connection's catalogue, and\n"
+	       "manages its resources: VPCs, security groups, key pairs, VMs, disks, ...\n"
 	       "\n"
 	       "Commands (run 'spctl <command> --help' for more):\n");
 	for (const struct command *c = spctl_commands; c->name; c++) {
-		printf("  %-12s ", c->name);
+		_cleanup_free_ char *verbs = NULL;
+		size_t len = 0;
+		FILE *f;
+
+		printf("  %-14s ", c->name);
 		if (!c->verbs[0].name) {
 			printf("%s\n", c->summary);
 			continue;
 		}
-		for (const struct verb *v = c->verbs; v->run; v++)
-			printf("%s%s", v == c->verbs ? "" : ", ", v->name);
-		putchar('\n');
+		f = open_memstream(&verbs, &len);
+		for (const struct verb *v = c->verbs; f && v->run; v++)
+			fprintf(f, "%s%s", v == c->verbs ? "" : ", ", v->name);
+		if (!f || fclose(f) != 0) {
+			fputs("spctl: out of memory\n", stderr);
+			return;
+		}
+		spctl_print_wrapped(verbs, 17);
 	}
 	printf("\nOptions (allowed before the command and after the verb):\n");
 	spctl_print_options(spctl_global_opts);
@@ -66,10 +76,17 @@ static void help_global(void)
 
 static void help_command(const struct command *c)
 {
+	int width = 0;
+
 	printf("Usage: spctl %s <verb> [arguments] [options]\n\n"
 	       "Verbs for %s:\n", c->name, c->summary);
 	for (const struct verb *v = c->verbs; v->run; v++)
-		printf("  %-10s %s\n", v->name, v->summary);
+		if ((int)strlen(v->name) > width)
+			width = (int)strlen(v->name);
+	for (const struct verb *v = c->verbs; v->run; v++) {
+		printf("  %-*s  ", width, v->name);
+		spctl_print_wrapped(v->summary, width + 4);
+	}
 	printf("\nRun 'spctl %s <verb> --help' for the options of a verb.\n", c->name);
 }
 

@@ -4,9 +4,12 @@
  * REST API (docs/api.md).
  *
  *   main.c      global options, help, dispatch through the command table
- *   commands.c  the command table and the verbs
+ *   commands.c  the command table: resources, columns, options, verbs
+ *   verbs.c     what the verbs do: the generic ones and those with a shape
+ *               of their own
  *   args.c      parses a verb's options from its declarative table
- *   body.c      JSON bodies for the create verbs (KEY=VALUE, stdin, files)
+ *   body.c      JSON request bodies from the options (KEY=VALUE, rules,
+ *               subnets, stdin, files)
  *   http.c      sends one request; reports every failure itself
  *   output.c    tables, "key: value" blocks and pretty-printed JSON
  *
@@ -50,9 +53,18 @@ enum opt_kind {
 };
 
 /*
+ * Turns one value of option --opt into its JSON (a {"Key","Value"} pair, a
+ * rule, a subnet).  Returns 0 with *ret set, or an exit code after
+ * reporting.
+ */
+typedef int (*opt_conv_fn)(const char *opt, const char *arg, json_t **ret);
+
+/*
  * One option of a verb.  Besides parsing, the table drives the generic
- * verbs: .query puts the value in the query string, .field in the JSON
- * body, .kv_key adds {"Key": kv_key, "Value": value} to KeyValueInfoList.
+ * verbs: .segment and .query put the value in the path and the query
+ * string, .field in the JSON body, .kv_key adds {"Key": kv_key, "Value":
+ * value} to KeyValueInfoList.  A verb sends a body only when one of its
+ * options has a .field or a .kv_key.
  */
 struct opt {
 	const char *name; /* long name without "--"; NULL ends a table */
@@ -64,8 +76,12 @@ struct opt {
 	const char *help;
 	const char *env;     /* fallback environment variable */
 	const char *query;   /* query-string key */
-	const char *field;   /* JSON body key */
+	/* JSON body key; "ReqInfo.Name" nests.  An OPT_LIST gives an array
+	 * (absent when the option is not given). */
+	const char *field;
 	const char *kv_key;  /* KeyValueInfoList key */
+	const char *segment; /* the value goes into the path after this ("/") */
+	opt_conv_fn conv;    /* .field's JSON for a value; NULL: a string */
 };
 
 struct optval {
@@ -101,6 +117,9 @@ const struct optval *spctl_arg(const struct args *a, const char *name);
 /* The value of an OPT_VALUE option, or NULL when not given. */
 const char *spctl_arg_str(const struct args *a, const char *name);
 void spctl_print_options(const struct opt *opts);
+/* text, wrapped at 79 columns; the cursor is at column indent, and so is
+ * each continued line. */
+void spctl_print_wrapped(const char *text, int indent);
 extern const struct opt spctl_global_opts[];
 
 /* ---- the command table (commands.c) ----------------------------------- */
@@ -108,7 +127,12 @@ extern const struct opt spctl_global_opts[];
 struct verb;
 struct column;
 
-/* What a group of verbs works on; the generic verbs are driven by it. */
+/*
+ * What a group of verbs works on; the generic verbs are driven by it.  The
+ * path of a request is path, then each positional argument as a segment
+ * (sub after the first one: /vpc/VPC/subnet/NAME), then the .segment
+ * options, then the query: the fixed one and the .query options.
+ */
 struct resource {
 	const char *what;      /* "driver", for messages */
 	const char *path;      /* "/driver" */
@@ -116,6 +140,8 @@ struct resource {
 	const struct column *columns;
 	bool hide_values;      /* KeyValueInfoList values are secrets */
 	const char *sub;       /* "/check": appended after /NAME */
+	const char *query;     /* "action=suspend": always in the query */
+	const char *value_key; /* "count": the answer is {"count": value} */
 };
 
 typedef int (*verb_fn)(struct spctl *ctl, const struct verb *v,
@@ -129,6 +155,8 @@ struct verb {
 	const struct opt *opts; /* NULL-terminated */
 	const struct resource *res;
 	verb_fn run;          /* NULL ends a verb table */
+	const char *method;   /* NULL: the one the run function implies */
+	const char *done;     /* "Detached": what a confirmation says was done */
 };
 
 struct command {
@@ -139,6 +167,29 @@ struct command {
 
 extern const struct command spctl_commands[];
 
+/* The verbs the table refers to (verbs.c).  Generic: list (a table of
+ * res->list_key), get (the answer as "key: value" lines), list_or_get
+ * ("[NAME]"), raw (always JSON), create (a body from the options; the
+ * answer as get shows it), change (confirms {"Result":"true"} with
+ * .done, or prints res->value_key), value (prints res->value_key),
+ * mapping (the three lists of /allX; --info: /allXinfo).  The others have
+ * a request or an output of their own. */
+int spctl_run_list(struct spctl *ctl, const struct verb *v, const struct args *a);
+int spctl_run_get(struct spctl *ctl, const struct verb *v, const struct args *a);
+int spctl_run_list_or_get(struct spctl *ctl, const struct verb *v, const struct args *a);
+int spctl_run_raw(struct spctl *ctl, const struct verb *v, const struct args *a);
+int spctl_run_create(struct spctl *ctl, const struct verb *v, const struct args *a);
+int spctl_run_change(struct spctl *ctl, const struct verb *v, const struct args *a);
+int spctl_run_value(struct spctl *ctl, const struct verb *v, const struct args *a);
+int spctl_run_mapping(struct spctl *ctl, const struct verb *v, const struct args *a);
+int spctl_run_driver_create(struct spctl *ctl, const struct verb *v, const struct args *a);
+int spctl_run_check(struct spctl *ctl, const struct verb *v, const struct args *a);
+int spctl_run_price_get(struct spctl *ctl, const struct verb *v, const struct args *a);
+int spctl_run_version(struct spctl *ctl, const struct verb *v, const struct args *a);
+int spctl_run_vm_list(struct spctl *ctl, const struct verb *v, const struct args *a);
+int spctl_run_keypair_create(struct spctl *ctl, const struct verb *v, const struct args *a);
+int spctl_run_destroy(struct spctl *ctl, const struct verb *v, const struct args *a);
+
 /* The command being run, for the --help hint ("driver create"); NULL
  * before the command is known. */
 extern const char *spctl_cmd_name;
@@ -148,20 +199,38 @@ int spctl_usage_error(const char *fmt, ...) _printf_(1, 2);
 /* ---- request bodies (body.c) ----------------------------------------- */
 
 /*
- * The body of a create verb: .field options as strings, .kv_key options
- * and --kv / --kv-file as {"Key","Value"} in KeyValueInfoList.  Returns 0
- * with *ret set (free it with spctl_json_wipe_decrefp), or an exit code
- * after reporting.
+ * The body of a verb: .field options as strings (or .conv's JSON), .kv_key
+ * options and --kv / --kv-file as {"Key","Value"} in KeyValueInfoList.
+ * Returns 0 with *ret set (free it with spctl_json_wipe_decrefp), or an
+ * exit code after reporting.
  */
 int spctl_body_build(const struct args *a, json_t **ret);
+/* Whether a verb with these options sends a body (see struct opt). */
+bool spctl_body_wanted(const struct opt *opts);
+
+/* Converters for opt.conv.  KEY=VALUE to {"Key","Value"}; a VALUE of "-"
+ * is read from standard input as for --kv. */
+int spctl_conv_kv(const char *opt, const char *arg, json_t **ret);
+/* NAME,CIDR[,ZONE] to {"Name","IPv4_CIDR","Zone"}. */
+int spctl_conv_subnet(const char *opt, const char *arg, json_t **ret);
+/* DIRECTION,PROTOCOL,FROM,TO[,CIDR] to {"Direction","IPProtocol",
+ * "FromPort","ToPort","CIDR"}; without a CIDR the server's default
+ * (0.0.0.0/0) applies. */
+int spctl_conv_rule(const char *opt, const char *arg, json_t **ret);
+/* A secret string: "-" reads it from standard input (without echo on a
+ * terminal), so it stays out of argv. */
+int spctl_conv_secret(const char *opt, const char *arg, json_t **ret);
 /* Append {"Key": key, "Value": value}; -1 after reporting. */
 int spctl_kv_append(json_t *list, const char *key, const char *value);
 /* KEY=VALUE from option --opt; a VALUE of "-" is read from standard input
  * (once), so secrets stay out of argv.  Messages never repeat the VALUE.
  * Returns 0 or an exit code after reporting. */
 int spctl_kv_append_arg(json_t *list, const char *opt, const char *arg);
-/* json_decref, wiping the KeyValueInfoList values first. */
+/* json_decref of a body of ours, wiping every string value in it first
+ * (credential values, passwords). */
 void spctl_json_wipe_decrefp(json_t **p);
+/* Ask on the terminal; true when the answer is exactly "yes". */
+bool spctl_confirm(const char *question);
 
 /* Free a string that may hold a secret, wiping it first. */
 static inline void spctl_wipe_freep(char **p)
