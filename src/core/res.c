@@ -9,6 +9,8 @@
  * failed create leaves no row; a failed metadata write after a successful
  * cloud call removes the new cloud object again.
  */
+#include <stdatomic.h>
+
 #include "core/fanout.h"
 #include "core/names.h"
 #include "core/res.h"
@@ -93,31 +95,114 @@ sp_iid res_row_sp_iid(const sp_res_row *row)
 	return (sp_iid){ row->spxid, row->csp_id };
 }
 
+/*
+ * The user names of a connection's rows by cloud ID, loaded once for a
+ * whole list rather than looked up per IID of every item.  Shared by the
+ * list's workers (which may outlive the list), so refcounted.
+ */
+struct res_names {
+	_Atomic unsigned refs;
+	sp_res_row **rows;
+	size_t n;
+};
+
+static int names_cmp(const void *a, const void *b)
+{
+	const sp_res_row *x = *(const sp_res_row *const *)a, *y = *(const sp_res_row *const *)b;
+
+	return x->type != y->type ? (x->type > y->type) - (x->type < y->type) : strcmp(x->csp_id, y->csp_id);
+}
+
+static void names_unref(struct res_names *m)
+{
+	if (m && atomic_fetch_sub(&m->refs, 1) == 1) {
+		sp_res_rows_free(m->rows, m->n);
+		free(m);
+	}
+}
+
+/* The types whose names a type's info refers to. */
+static size_t ref_types(sp_rtype type, sp_rtype out[6])
+{
+	static const sp_rtype vm[] = { SP_RT_VPC, SP_RT_SUBNET, SP_RT_SG, SP_RT_KEYPAIR, SP_RT_DISK, SP_RT_MYIMAGE };
+	size_t n = 0;
+
+	switch (type) {
+	case SP_RT_VPC: out[n++] = SP_RT_SUBNET; break;
+	case SP_RT_SG: out[n++] = SP_RT_VPC; break;
+	case SP_RT_VM: memcpy(out, vm, sizeof(vm)); n = ELEMENTSOF(vm); break;
+	case SP_RT_DISK:
+	case SP_RT_MYIMAGE: out[n++] = SP_RT_VM; break;
+	default: break;
+	}
+	return n;
+}
+
+/* The names a list of type needs, or NULL (then each IID is looked up
+ * alone, which is right too). */
+static struct res_names *names_load(sp_conn *c, sp_rtype type)
+{
+	struct res_names *m = calloc(1, sizeof(*m));
+	sp_rtype types[6];
+	size_t nt = ref_types(type, types);
+	sp_error ignored;
+
+	if (!m)
+		return NULL;
+	atomic_init(&m->refs, 1);
+	for (size_t t = 0; t < nt; t++) {
+		sp_res_row **rows = NULL, **all;
+		size_t n = 0;
+
+		if (sp_store_res_list(c->core->store, c->name, types[t], NULL, &rows, &n, &ignored) < 0 ||
+		    !(all = reallocarray(m->rows, m->n + n + 1, sizeof(*all)))) {
+			sp_res_rows_free(rows, n);
+			names_unref(m);
+			return NULL;
+		}
+		m->rows = all;
+		memcpy(m->rows + m->n, rows, n * sizeof(*rows));
+		m->n += n;
+		free(rows);
+	}
+	qsort(m->rows, m->n, sizeof(*m->rows), names_cmp);
+	return m;
+}
+
 /* Put the user's name into a cloud IID in place, when the cloud object
  * is registered; leave it as the cloud gave it otherwise. */
-static void map_iid(sp_conn *c, sp_rtype type, json_t *iid)
+static void map_iid(sp_conn *c, const struct res_names *m, sp_rtype type, json_t *iid)
 {
 	const char *sid = json_string_value(json_object_get(iid, "SystemId"));
 	_cleanup_(sp_res_row_freep) sp_res_row *row = NULL;
 	sp_error ignored;
 
-	if (sp_isempty(sid) ||
-	    sp_store_res_find_csp(c->core->store, c->name, type, sid, &row, &ignored) < 0)
+	if (sp_isempty(sid))
+		return;
+	if (m) {
+		sp_res_row key = { .type = (int)type, .csp_id = (char *)sid }, *kp = &key;
+		sp_res_row **hit = bsearch(&kp, m->rows, m->n, sizeof(*m->rows), names_cmp);
+
+		if (hit)
+			json_object_set_new(iid, "NameId", json_string((*hit)->name));
+		return;
+	}
+	if (sp_store_res_find_csp(c->core->store, c->name, type, sid, &row, &ignored) < 0)
 		return;
 	json_object_set_new(iid, "NameId", json_string(row->name));
 }
 
-static void map_iid_array(sp_conn *c, sp_rtype type, json_t *arr)
+static void map_iid_array(sp_conn *c, const struct res_names *m, sp_rtype type, json_t *arr)
 {
 	size_t i;
 	json_t *iid;
 
 	json_array_foreach(arr, i, iid)
-		map_iid(c, type, iid);
+		map_iid(c, m, type, iid);
 }
 
 /* The references inside each type's info, mapped to user names. */
-static void map_refs(sp_conn *c, sp_rtype type, json_t *info)
+static void map_refs(sp_conn *c, const struct res_names *m, sp_rtype type, json_t *info)
 {
 	size_t i;
 	json_t *e;
@@ -125,27 +210,27 @@ static void map_refs(sp_conn *c, sp_rtype type, json_t *info)
 	switch (type) {
 	case SP_RT_VPC:
 		json_array_foreach(json_object_get(info, "SubnetInfoList"), i, e)
-			map_iid(c, SP_RT_SUBNET, json_object_get(e, "IId"));
+			map_iid(c, m, SP_RT_SUBNET, json_object_get(e, "IId"));
 		break;
 	case SP_RT_SG:
-		map_iid(c, SP_RT_VPC, json_object_get(info, "VpcIID"));
+		map_iid(c, m, SP_RT_VPC, json_object_get(info, "VpcIID"));
 		break;
 	case SP_RT_VM:
 		if (!strcmp(json_string_value(json_object_get(info, "ImageType")) ?: "", "MyImage"))
-			map_iid(c, SP_RT_MYIMAGE, json_object_get(info, "ImageIId"));
-		map_iid(c, SP_RT_VPC, json_object_get(info, "VpcIID"));
-		map_iid(c, SP_RT_SUBNET, json_object_get(info, "SubnetIID"));
-		map_iid_array(c, SP_RT_SG, json_object_get(info, "SecurityGroupIIds"));
-		map_iid(c, SP_RT_KEYPAIR, json_object_get(info, "KeyPairIId"));
-		map_iid_array(c, SP_RT_DISK, json_object_get(info, "DataDiskIIDs"));
+			map_iid(c, m, SP_RT_MYIMAGE, json_object_get(info, "ImageIId"));
+		map_iid(c, m, SP_RT_VPC, json_object_get(info, "VpcIID"));
+		map_iid(c, m, SP_RT_SUBNET, json_object_get(info, "SubnetIID"));
+		map_iid_array(c, m, SP_RT_SG, json_object_get(info, "SecurityGroupIIds"));
+		map_iid(c, m, SP_RT_KEYPAIR, json_object_get(info, "KeyPairIId"));
+		map_iid_array(c, m, SP_RT_DISK, json_object_get(info, "DataDiskIIDs"));
 		json_array_foreach(json_object_get(info, "NICs"), i, e)
-			map_iid(c, SP_RT_SUBNET, json_object_get(e, "SubnetIID"));
+			map_iid(c, m, SP_RT_SUBNET, json_object_get(e, "SubnetIID"));
 		break;
 	case SP_RT_DISK:
-		map_iid(c, SP_RT_VM, json_object_get(info, "OwnerVM"));
+		map_iid(c, m, SP_RT_VM, json_object_get(info, "OwnerVM"));
 		break;
 	case SP_RT_MYIMAGE:
-		map_iid(c, SP_RT_VM, json_object_get(info, "SourceVM"));
+		map_iid(c, m, SP_RT_VM, json_object_get(info, "SourceVM"));
 		break;
 	default:
 		break;
@@ -166,25 +251,36 @@ void res_add_kv(json_t *info, const char *key, const char *value)
 
 /* A driver's info made ready for a user: a private copy with user names,
  * the row's own IId, and secrets hidden. */
-int res_user_info(sp_conn *c, sp_rtype type, const sp_res_row *row,
-		  json_t *cloud_info, bool keep_private_key, json_t **ret,
-		  sp_error *err)
+/* take: cloud_info is a driver's answer the caller alone holds, so it may
+ * be changed in place rather than copied. */
+static int user_info(sp_conn *c, const struct res_names *m, sp_rtype type,
+		     const sp_res_row *row, json_t *cloud_info, bool take,
+		     bool keep_private_key, json_t **ret, sp_error *err)
 {
 	json_t *info;
 
 	if (!json_is_object(cloud_info))
 		return sp_error_set(err, SP_ERR_INTERNAL, "driver '%s' returned a non-object info", c->plugin->driver->name);
-	if (!(info = json_deep_copy(cloud_info)))
+	if (take && cloud_info->refcount == 1)
+		info = json_incref(cloud_info);
+	else if (!(info = json_deep_copy(cloud_info)))
 		return sp_error_oom(err);
 	if (row)
 		json_object_set_new(info, "IId", res_row_user_iid(row));
-	map_refs(c, type, info);
+	map_refs(c, m, type, info);
 	if (type == SP_RT_KEYPAIR && !keep_private_key) {
 		json_object_set_new(info, "PublicKey", json_string("Hidden for security."));
 		json_object_set_new(info, "PrivateKey", json_string("Hidden for security."));
 	}
 	*ret = info;
 	return 0;
+}
+
+int res_user_info(sp_conn *c, sp_rtype type, const sp_res_row *row,
+		  json_t *cloud_info, bool keep_private_key, json_t **ret,
+		  sp_error *err)
+{
+	return user_info(c, NULL, type, row, cloud_info, false, keep_private_key, ret, err);
 }
 
 /* ---- rows ------------------------------------------------------------ */
@@ -500,6 +596,7 @@ struct list_item {
 	const sp_res_type *rt;
 	sp_res_row *row;
 	bool status_only;
+	struct res_names *names;
 };
 
 static void list_item_free(void *p)
@@ -508,6 +605,7 @@ static void list_item_free(void *p)
 
 	sp_conn_release(it->c);
 	sp_res_row_free(it->row);
+	names_unref(it->names);
 	free(it);
 }
 
@@ -526,7 +624,7 @@ static int list_item_run(void *p, json_t **ret, sp_error *err)
 	}
 	if (res_cloud_get(it->c, it->rt, it->row, &cloud, err) < 0)
 		return -1;
-	return res_user_info(it->c, it->rt->type, it->row, cloud, false, ret, err);
+	return user_info(it->c, it->names, it->rt->type, it->row, cloud, true, false, ret, err);
 }
 
 /* A failed list item: its IId (taken) and the reason. */
@@ -548,11 +646,14 @@ int res_fanout_rows(sp_conn *c, const sp_res_type *rt, sp_res_row **rows, size_t
 	_cleanup_free_ json_t **iids = calloc(n ? n : 1, sizeof(*iids));
 	_cleanup_free_ size_t *slot = calloc(n ? n : 1, sizeof(*slot));
 	sp_fanout_result *res = NULL;
+	struct res_names *names = status_only || n == 0 ? NULL : names_load(c, rt->type);
 	size_t m = 0;
 	int rc = -1;
 
-	if (!items || !iids || !slot)
+	if (!items || !iids || !slot) {
+		names_unref(names);
 		return sp_error_oom(err);
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct list_item *it;
 
@@ -562,7 +663,9 @@ int res_fanout_rows(sp_conn *c, const sp_res_type *rt, sp_res_row **rows, size_t
 			continue;
 		if (!(it = calloc(1, sizeof(*it))))
 			goto oom;
-		*it = (struct list_item){ sp_conn_ref(c), rt, rows[i], status_only };
+		*it = (struct list_item){ sp_conn_ref(c), rt, rows[i], status_only, names };
+		if (names)
+			atomic_fetch_add(&names->refs, 1);
 		rows[i] = NULL;
 		slot[m] = i;
 		items[m++] = it;
@@ -593,6 +696,7 @@ oom:
 	m = 0;
 	sp_error_oom(err);
 out:
+	names_unref(names);
 	sp_fanout_results_free(res, m);
 	for (size_t i = 0; i < n; i++)
 		json_decref(iids[i]);
