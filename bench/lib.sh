@@ -69,7 +69,8 @@ start_spiderd() { # data-dir; needs SPIDERD; sets SPIDERD_PID and SPIDERD_URL
 	SPIDERD_PID=$!
 	PIDS+=("$SPIDERD_PID")
 	for ((i = 0; i < READY_TIMEOUT_S * 20; i++)); do
-		SPIDERD_URL=$(sed -n 's/^spiderd: ready on //p' "$dir.stdout")
+		# The file may not be there yet: the child opens it after the fork.
+		SPIDERD_URL=$(sed -n 's/^spiderd: ready on //p' "$dir.stdout" 2>/dev/null || true)
 		[[ -n $SPIDERD_URL ]] && return 0
 		kill -0 "$SPIDERD_PID" 2>/dev/null || break
 		sleep 0.05
