@@ -4,19 +4,17 @@
  *
  * A list of 40 VMs asks the cloud about each VM; one slow or hung answer
  * must not hold up the other 39, nor the list.  sp_fanout_run() runs
- * fn(item) for every item on up to SP_FANOUT_WORKERS threads.  An item
- * that has not finished within timeout_s of its start is given up: its
- * result is an SP_ERR_TIMEOUT error, its worker is left to finish the
- * call alone (and throw the answer away), and a fresh worker takes over
- * the remaining items.  So the call returns within about
- * timeout_s * ceil(n / SP_FANOUT_WORKERS), however the calls behave.
+ * fn(item) for every item at once on the process's pool of worker
+ * threads (which grows while tasks wait and no worker is idle, up to
+ * 1024).  An item that has not finished within timeout_s of its start is
+ * given up: its result is an SP_ERR_TIMEOUT error and its worker is left
+ * to finish the call alone (and throw the answer away).  So the call
+ * returns within about timeout_s, however the calls behave.
  */
 #ifndef SP_CORE_FANOUT_H
 #define SP_CORE_FANOUT_H
 
 #include "util/common.h"
-
-#define SP_FANOUT_WORKERS 64
 
 /* One item's work: fill *ret (a new reference) and return 0, or return
  * -1 with *err set.  Runs on a worker thread; item is the caller's. */

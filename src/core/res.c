@@ -161,11 +161,13 @@ static struct res_names *names_load(sp_conn *c, sp_rtype type)
 			return NULL;
 		}
 		m->rows = all;
-		memcpy(m->rows + m->n, rows, n * sizeof(*rows));
+		if (n)
+			memcpy(m->rows + m->n, rows, n * sizeof(*rows));
 		m->n += n;
 		free(rows);
 	}
-	qsort(m->rows, m->n, sizeof(*m->rows), names_cmp);
+	if (m->n)
+		qsort(m->rows, m->n, sizeof(*m->rows), names_cmp);
 	return m;
 }
 
@@ -181,7 +183,7 @@ static void map_iid(sp_conn *c, const struct res_names *m, sp_rtype type, json_t
 		return;
 	if (m) {
 		sp_res_row key = { .type = (int)type, .csp_id = (char *)sid }, *kp = &key;
-		sp_res_row **hit = bsearch(&kp, m->rows, m->n, sizeof(*m->rows), names_cmp);
+		sp_res_row **hit = m->n ? bsearch(&kp, m->rows, m->n, sizeof(*m->rows), names_cmp) : NULL;
 
 		if (hit)
 			json_object_set_new(iid, "NameId", json_string((*hit)->name));
