@@ -166,16 +166,6 @@ bool sp_fanout_drain(double timeout_s)
 	return quiet;
 }
 
-static struct timespec abs_time(double mono)
-{
-	struct timespec ts;
-	double whole = (double)(time_t)mono;
-
-	ts.tv_sec = (time_t)mono;
-	ts.tv_nsec = (long)((mono - whole) * 1e9);
-	return ts;
-}
-
 int sp_fanout_run(void **items, size_t n, sp_fanout_fn fn,
 		  void (*item_free)(void *item), double timeout_s,
 		  sp_fanout_result **ret_results, sp_error *err)
@@ -262,7 +252,7 @@ int sp_fanout_run(void **items, size_t n, sp_fanout_fn fn,
 			continue;
 		}
 		if (j->finished < j->n) {
-			struct timespec ts = abs_time(wake);
+			struct timespec ts = sp_timespec(wake);
 
 			pthread_cond_timedwait(&j->cond, &j->lock, &ts);
 		}

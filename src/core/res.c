@@ -19,18 +19,18 @@
 
 #define TABLE(rt) offsetof(sp_driver, rt)
 
-const sp_res_type sp_res_types[] = {
-	{ SP_RT_VPC, "vpc", "vpc", "VPC/SUBNET", "resources.VPCReqInfo",
+const sp_res_type sp_res_types[SP_RES_TYPES] = {
+	[SP_RES_VPC] = { SP_RT_VPC, "vpc", "vpc", "VPC/SUBNET", "resources.VPCReqInfo",
 	  { "CreateVPC()", "ListVPC()", "GetVPC()", "DeleteVPC()" }, TABLE(vpc) },
-	{ SP_RT_SG, "securitygroup", "securitygroup", "SECURITYGROUP", "resources.SecurityReqInfo",
+	[SP_RES_SG] = { SP_RT_SG, "securitygroup", "securitygroup", "SECURITYGROUP", "resources.SecurityReqInfo",
 	  { "CreateSecurity()", "ListSecurity()", "GetSecurity()", "DeleteSecurity()" }, TABLE(sg) },
-	{ SP_RT_KEYPAIR, "keypair", "keypair", "VMKEYPAIR", "resources.KeyPairReqInfo",
+	[SP_RES_KEYPAIR] = { SP_RT_KEYPAIR, "keypair", "keypair", "VMKEYPAIR", "resources.KeyPairReqInfo",
 	  { "CreateKey()", "ListKey()", "GetKey()", "DeleteKey()" }, TABLE(keypair) },
-	{ SP_RT_VM, "vm", "vm", "VM", "resources.VMReqInfo",
+	[SP_RES_VM] = { SP_RT_VM, "vm", "vm", "VM", "resources.VMReqInfo",
 	  { "StartVM()", "ListVM()", "GetVM()", "TerminateVM()" }, TABLE(vm) },
-	{ SP_RT_DISK, "disk", "disk", "DISK", "resources.DiskReqInfo",
+	[SP_RES_DISK] = { SP_RT_DISK, "disk", "disk", "DISK", "resources.DiskReqInfo",
 	  { "CreateDisk()", "ListDisk()", "GetDisk()", "DeleteDisk()" }, TABLE(disk) },
-	{ SP_RT_MYIMAGE, "myimage", "myImage", "MYIMAGE", "resources.MyImageReqInfo",
+	[SP_RES_MYIMAGE] = { SP_RT_MYIMAGE, "myimage", "myImage", "MYIMAGE", "resources.MyImageReqInfo",
 	  { "SnapshotVM()", "ListMyImage()", "GetMyImage()", "DeleteMyImage()" }, TABLE(myimage) },
 };
 const size_t sp_res_types_n = ELEMENTSOF(sp_res_types);
@@ -121,20 +121,41 @@ static void names_unref(struct res_names *m)
 	}
 }
 
+/*
+ * The IIDs each type's info holds, and the type each one names.  link: a
+ * registered object uses what the field names (its row is linked to it).
+ * Beside these, a VPC's subnets, a VM's NICs' subnets and a VM's my-image
+ * (map_refs) name rows too.
+ */
+static const struct ref_field {
+	sp_rtype owner;
+	const char *key;
+	sp_rtype type;
+	bool array;
+	bool link;
+} ref_fields[] = {
+	{ SP_RT_SG, "VpcIID", SP_RT_VPC, false, true },
+	{ SP_RT_VM, "VpcIID", SP_RT_VPC, false, true },
+	{ SP_RT_VM, "SubnetIID", SP_RT_SUBNET, false, true },
+	{ SP_RT_VM, "SecurityGroupIIds", SP_RT_SG, true, true },
+	{ SP_RT_VM, "KeyPairIId", SP_RT_KEYPAIR, false, true },
+	{ SP_RT_VM, "DataDiskIIDs", SP_RT_DISK, true, true },
+	{ SP_RT_DISK, "OwnerVM", SP_RT_VM, false, false },
+	{ SP_RT_MYIMAGE, "SourceVM", SP_RT_VM, false, false },
+};
+
 /* The types whose names a type's info refers to. */
-static size_t ref_types(sp_rtype type, sp_rtype out[6])
+static size_t ref_types(sp_rtype type, sp_rtype out[ELEMENTSOF(ref_fields) + 1])
 {
-	static const sp_rtype vm[] = { SP_RT_VPC, SP_RT_SUBNET, SP_RT_SG, SP_RT_KEYPAIR, SP_RT_DISK, SP_RT_MYIMAGE };
 	size_t n = 0;
 
-	switch (type) {
-	case SP_RT_VPC: out[n++] = SP_RT_SUBNET; break;
-	case SP_RT_SG: out[n++] = SP_RT_VPC; break;
-	case SP_RT_VM: memcpy(out, vm, sizeof(vm)); n = ELEMENTSOF(vm); break;
-	case SP_RT_DISK:
-	case SP_RT_MYIMAGE: out[n++] = SP_RT_VM; break;
-	default: break;
-	}
+	for (size_t i = 0; i < ELEMENTSOF(ref_fields); i++)
+		if (ref_fields[i].owner == type)
+			out[n++] = ref_fields[i].type;
+	if (type == SP_RT_VPC)
+		out[n++] = SP_RT_SUBNET;
+	else if (type == SP_RT_VM)
+		out[n++] = SP_RT_MYIMAGE;
 	return n;
 }
 
@@ -143,7 +164,7 @@ static size_t ref_types(sp_rtype type, sp_rtype out[6])
 static struct res_names *names_load(sp_conn *c, sp_rtype type)
 {
 	struct res_names *m = calloc(1, sizeof(*m));
-	sp_rtype types[6];
+	sp_rtype types[ELEMENTSOF(ref_fields) + 1];
 	size_t nt = ref_types(type, types);
 	sp_error ignored;
 
@@ -194,48 +215,31 @@ static void map_iid(sp_conn *c, const struct res_names *m, sp_rtype type, json_t
 	json_object_set_new(iid, "NameId", json_string(row->name));
 }
 
-static void map_iid_array(sp_conn *c, const struct res_names *m, sp_rtype type, json_t *arr)
-{
-	size_t i;
-	json_t *iid;
-
-	json_array_foreach(arr, i, iid)
-		map_iid(c, m, type, iid);
-}
-
 /* The references inside each type's info, mapped to user names. */
 static void map_refs(sp_conn *c, const struct res_names *m, sp_rtype type, json_t *info)
 {
 	size_t i;
 	json_t *e;
 
-	switch (type) {
-	case SP_RT_VPC:
+	for (size_t f = 0; f < ELEMENTSOF(ref_fields); f++) {
+		json_t *v = json_object_get(info, ref_fields[f].key);
+
+		if (ref_fields[f].owner != type)
+			continue;
+		if (!ref_fields[f].array)
+			map_iid(c, m, ref_fields[f].type, v);
+		else
+			json_array_foreach(v, i, e)
+				map_iid(c, m, ref_fields[f].type, e);
+	}
+	if (type == SP_RT_VPC) {
 		json_array_foreach(json_object_get(info, "SubnetInfoList"), i, e)
 			map_iid(c, m, SP_RT_SUBNET, json_object_get(e, "IId"));
-		break;
-	case SP_RT_SG:
-		map_iid(c, m, SP_RT_VPC, json_object_get(info, "VpcIID"));
-		break;
-	case SP_RT_VM:
+	} else if (type == SP_RT_VM) {
 		if (!strcmp(json_string_value(json_object_get(info, "ImageType")) ?: "", "MyImage"))
 			map_iid(c, m, SP_RT_MYIMAGE, json_object_get(info, "ImageIId"));
-		map_iid(c, m, SP_RT_VPC, json_object_get(info, "VpcIID"));
-		map_iid(c, m, SP_RT_SUBNET, json_object_get(info, "SubnetIID"));
-		map_iid_array(c, m, SP_RT_SG, json_object_get(info, "SecurityGroupIIds"));
-		map_iid(c, m, SP_RT_KEYPAIR, json_object_get(info, "KeyPairIId"));
-		map_iid_array(c, m, SP_RT_DISK, json_object_get(info, "DataDiskIIDs"));
 		json_array_foreach(json_object_get(info, "NICs"), i, e)
 			map_iid(c, m, SP_RT_SUBNET, json_object_get(e, "SubnetIID"));
-		break;
-	case SP_RT_DISK:
-		map_iid(c, m, SP_RT_VM, json_object_get(info, "OwnerVM"));
-		break;
-	case SP_RT_MYIMAGE:
-		map_iid(c, m, SP_RT_VM, json_object_get(info, "SourceVM"));
-		break;
-	default:
-		break;
 	}
 }
 
@@ -309,15 +313,13 @@ static bool row_unborn(const sp_res_row *row)
 }
 
 /* What a reader sees of a row still being made or already going. */
-json_t *res_stub(const sp_res_row *row, const char *error)
+json_t *res_stub(const sp_res_row *row)
 {
 	json_t *info = json_pack("{s:o,s:[]}", "IId", res_row_user_iid(row), "KeyValueList");
 
 	if (!info)
 		return NULL;
-	if (error)
-		res_add_kv(info, "Error", error);
-	else if (row->state == SP_RES_CREATING)
+	if (row->state == SP_RES_CREATING)
 		res_add_kv(info, "Status", "being created");
 	else if (row->state == SP_RES_DELETING)
 		res_add_kv(info, "Status", "being deleted");
@@ -453,20 +455,25 @@ static int create_commit(struct create_ctx *x, const char *name, json_t *info,
 	return 0;
 }
 
-const char *subnet_csp_id(const json_t *vpc_info, const char *spxid)
+json_t *subnet_find(const json_t *vpc_info, const char *key, const char *value)
 {
 	size_t i;
 	json_t *s;
 
 	json_array_foreach(json_object_get(vpc_info, "SubnetInfoList"), i, s) {
-		json_t *iid = json_object_get(s, "IId");
-		const char *nid = json_string_value(json_object_get(iid, "NameId"));
-		const char *sid = json_string_value(json_object_get(iid, "SystemId"));
+		const char *v = json_string_value(json_object_get(json_object_get(s, "IId"), key));
 
-		if (nid && !strcmp(nid, spxid) && !sp_isempty(sid))
-			return sid;
+		if (v && !strcmp(v, value))
+			return s;
 	}
 	return NULL;
+}
+
+const char *subnet_csp_id(const json_t *vpc_info, const char *spxid)
+{
+	const char *sid = json_string_value(json_object_get(json_object_get(subnet_find(vpc_info, "NameId", spxid), "IId"), "SystemId"));
+
+	return sp_isempty(sid) ? NULL : sid;
 }
 
 static int res_create(sp_conn *c, const sp_res_type *rt, const json_t *reqinfo,
@@ -533,11 +540,11 @@ static int res_create(sp_conn *c, const sp_res_type *rt, const json_t *reqinfo,
 	if (rt->type == SP_RT_VM)
 		return vm_settle(c, name, cloud, ret, err);
 	{
-		_cleanup_(sp_res_row_freep) sp_res_row *saved = NULL;
+		/* What was just recorded: no need to read it back. */
+		sp_res_row made = { .name = (char *)name,
+				    .csp_id = (char *)json_string_value(json_object_get(json_object_get(cloud, "IId"), "SystemId")) };
 
-		if (sp_store_res_get(st, &k, &saved, err) < 0)
-			return -1;
-		return res_user_info(c, rt->type, saved, cloud, true, ret, err);
+		return res_user_info(c, rt->type, &made, cloud, true, ret, err);
 	}
 }
 
@@ -583,7 +590,7 @@ int sp_res_get(sp_conn *c, const sp_res_type *rt, const char *name,
 	if (res_row_get(c, rt->type, "", name, &row, err) < 0)
 		return -1;
 	if (row_unborn(row)) {
-		if (!(*ret = res_stub(row, NULL)))
+		if (!(*ret = res_stub(row)))
 			return sp_error_oom(err);
 		return 0;
 	}
@@ -683,7 +690,7 @@ int res_fanout_rows(sp_conn *c, const sp_res_type *rt, sp_res_row **rows, size_t
 		} else if (status_only) {
 			v = json_pack("{s:O,s:s}", "IId", iids[i], "VmStatus", "Creating");
 		} else {
-			v = res_stub(rows[i], NULL);
+			v = res_stub(rows[i]);
 		}
 		if (!v || json_array_append_new(out, v) < 0) {
 			sp_error_oom(err);
@@ -808,32 +815,24 @@ int sp_res_delete(sp_conn *c, const sp_res_type *rt, const char *name,
 static size_t register_refs(sp_conn *c, sp_rtype type, json_t *info,
 			    sp_res_row **rows, sp_res_key *refs, size_t max)
 {
-	static const struct {
-		sp_rtype type;
-		const char *key;
-		bool array;
-	} links[] = {
-		{ SP_RT_VPC, "VpcIID", false }, { SP_RT_SUBNET, "SubnetIID", false },
-		{ SP_RT_SG, "SecurityGroupIIds", true }, { SP_RT_KEYPAIR, "KeyPairIId", false },
-		{ SP_RT_DISK, "DataDiskIIDs", true },
-	};
 	size_t n = 0;
 
-	for (size_t l = 0; l < ELEMENTSOF(links); l++) {
-		json_t *v = json_object_get(info, links[l].key);
-		size_t count = links[l].array ? json_array_size(v) : (v ? 1 : 0);
+	for (size_t f = 0; f < ELEMENTSOF(ref_fields); f++) {
+		const struct ref_field *rf = &ref_fields[f];
+		json_t *v = json_object_get(info, rf->key);
+		size_t count = rf->array ? json_array_size(v) : (v ? 1 : 0);
 
-		if (type == SP_RT_SG && links[l].type != SP_RT_VPC)
+		if (rf->owner != type || !rf->link)
 			continue;
 		for (size_t i = 0; i < count && n < max; i++) {
-			json_t *iid = links[l].array ? json_array_get(v, i) : v;
+			json_t *iid = rf->array ? json_array_get(v, i) : v;
 			const char *sid = json_string_value(json_object_get(iid, "SystemId"));
 			sp_error ignored;
 
 			if (sp_isempty(sid) ||
-			    sp_store_res_find_csp(c->core->store, c->name, links[l].type, sid, &rows[n], &ignored) < 0)
+			    sp_store_res_find_csp(c->core->store, c->name, rf->type, sid, &rows[n], &ignored) < 0)
 				continue;
-			refs[n] = (sp_res_key){ c->name, links[l].type, rows[n]->owner, rows[n]->name };
+			refs[n] = (sp_res_key){ c->name, rf->type, rows[n]->owner, rows[n]->name };
 			n++;
 		}
 	}
@@ -923,12 +922,9 @@ int sp_res_register(sp_conn *c, const sp_res_type *rt, const json_t *reqinfo,
 		goto out;
 	}
 	{
-		_cleanup_(sp_res_row_freep) sp_res_row *saved = NULL;
-		sp_res_key k = res_key(c, rt->type, "", name);
+		sp_res_row made = { .name = (char *)name, .csp_id = (char *)csp };
 
-		if (sp_store_res_get(c->core->store, &k, &saved, err) < 0)
-			goto out;
-		rc = res_user_info(c, rt->type, saved, cloud, false, ret, err);
+		rc = res_user_info(c, rt->type, &made, cloud, false, ret, err);
 	}
 out:
 	for (size_t i = 0; i < CREATE_REFS_MAX; i++)

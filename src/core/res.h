@@ -29,17 +29,19 @@ typedef struct sp_res_type {
 	size_t table;            /* offsetof(sp_driver, <table>) */
 } sp_res_type;
 
-extern const sp_res_type sp_res_types[];
+/* Indexes of sp_res_types[]. */
+enum { SP_RES_VPC, SP_RES_SG, SP_RES_KEYPAIR, SP_RES_VM, SP_RES_DISK, SP_RES_MYIMAGE, SP_RES_TYPES };
+
+extern const sp_res_type sp_res_types[SP_RES_TYPES];
 extern const size_t sp_res_types_n;
 
 /* The entry for a route name ("vpc", "securitygroup", ...), or NULL. */
 const sp_res_type *sp_res_type_by_path(const char *path);
 const sp_res_type *sp_res_type_of(sp_rtype type);
 
-/* Options of a create or register. */
+/* Options of a create. */
 typedef struct sp_res_opts {
 	bool transform;   /* IDTransformMode: ON (true) or OFF */
-	bool force;       /* delete: drop the metadata even if the cloud fails */
 } sp_res_opts;
 
 /* Read IDTransformMode of a request body (absent: the daemon's default,

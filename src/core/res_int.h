@@ -67,7 +67,7 @@ json_t *res_iid(const char *name_id, const char *system_id);
 json_t *res_row_cloud_iid(const sp_res_row *row);
 json_t *res_row_user_iid(const sp_res_row *row);
 sp_iid res_row_sp_iid(const sp_res_row *row);
-json_t *res_stub(const sp_res_row *row, const char *error);
+json_t *res_stub(const sp_res_row *row);
 void res_add_kv(json_t *info, const char *key, const char *value);
 int res_user_info(sp_conn *c, sp_rtype type, const sp_res_row *row,
 		  json_t *cloud_info, bool keep_private_key, json_t **ret,
@@ -76,6 +76,9 @@ int res_cloud_get(sp_conn *c, const sp_res_type *rt, const sp_res_row *row,
 		  json_t **ret, sp_error *err);
 int res_fanout_rows(sp_conn *c, const sp_res_type *rt, sp_res_row **rows,
 		    size_t n, bool status_only, json_t *out, sp_error *err);
+/* The subnet item of a VPCInfo whose IId has key ("NameId" or
+ * "SystemId") equal to value (borrowed), or NULL. */
+json_t *subnet_find(const json_t *vpc_info, const char *key, const char *value);
 /* The cloud ID of the subnet with this spXID in a VPCInfo, or NULL. */
 const char *subnet_csp_id(const json_t *vpc_info, const char *spxid);
 

@@ -4,9 +4,6 @@
  * security rules, disk changes, tags, AnyCall, and destroying everything
  * of a connection.
  */
-#include <errno.h>
-#include <time.h>
-
 #include "core/fanout.h"
 #include "core/names.h"
 #include "core/res_int.h"
@@ -53,18 +50,6 @@ int sp_subnet_add(sp_conn *c, const char *vpc, const json_t *reqinfo,
 	return res_user_info(c, SP_RT_VPC, vrow, cloud, false, ret_vpc, err);
 }
 
-/* The subnet item with this cloud ID in a VPCInfo (borrowed), or NULL. */
-static json_t *subnet_in(json_t *vpc_info, const char *csp_id)
-{
-	size_t i;
-	json_t *s;
-
-	json_array_foreach(json_object_get(vpc_info, "SubnetInfoList"), i, s)
-		if (!strcmp(json_string_value(json_object_get(json_object_get(s, "IId"), "SystemId")) ?: "", csp_id))
-			return s;
-	return NULL;
-}
-
 int sp_subnet_get(sp_conn *c, const char *vpc, const char *name, json_t **ret, sp_error *err)
 {
 	_cleanup_(sp_res_row_freep) sp_res_row *vrow = NULL;
@@ -76,7 +61,7 @@ int sp_subnet_get(sp_conn *c, const char *vpc, const char *name, json_t **ret, s
 	    res_row_get(c, SP_RT_SUBNET, vpc, name, &srow, err) < 0 ||
 	    res_cloud_get(c, sp_res_type_of(SP_RT_VPC), vrow, &cloud, err) < 0)
 		return -1;
-	if (!(s = subnet_in(cloud, srow->csp_id)))
+	if (!(s = subnet_find(cloud, "SystemId", srow->csp_id)))
 		return sp_error_set(err, SP_ERR_NOT_FOUND, "The Subnet '%s' does not exist!", name);
 	return res_user_info(c, SP_RT_SUBNET, srow, s, false, ret, err);
 }
@@ -127,12 +112,13 @@ int sp_subnet_register(sp_conn *c, const json_t *reqinfo, json_t **ret, sp_error
 {
 	struct create_ctx x = { .rt_reqinfo = "resources.SubnetReqInfo" };
 	_cleanup_(sp_res_row_freep) sp_res_row *vrow = NULL;
-	_cleanup_(sp_res_row_freep) sp_res_row *saved = NULL;
+	_cleanup_(sp_res_row_freep) sp_res_row *dup = NULL;
 	_cleanup_json_ json_t *cloud = NULL;
 	const char *name, *vpc, *csp, *zone, *nid;
-	sp_res_key vk, sk;
+	sp_res_key vk;
 	sp_error ignored;
 	sp_res_new row;
+	sp_res_row made;
 	json_t *s;
 
 	if (!json_is_object(reqinfo))
@@ -146,20 +132,19 @@ int sp_subnet_register(sp_conn *c, const json_t *reqinfo, json_t **ret, sp_error
 	    res_row_get(c, SP_RT_VPC, "", vpc, &vrow, err) < 0 ||
 	    res_cloud_get(c, sp_res_type_of(SP_RT_VPC), vrow, &cloud, err) < 0)
 		return -1;
-	if (!(s = subnet_in(cloud, csp)))
+	if (!(s = subnet_find(cloud, "SystemId", csp)))
 		return sp_error_set(err, SP_ERR_NOT_FOUND, "The Subnet '%s' does not exist in VPC '%s'!", csp, vpc);
-	if (sp_store_res_find_csp(c->core->store, c->name, SP_RT_SUBNET, csp, &saved, &ignored) == 0)
-		return sp_error_set(err, SP_ERR_CONFLICT, "Subnet '%s' is registered already as '%s' in connection '%s'", csp, saved->name, c->name);
+	if (sp_store_res_find_csp(c->core->store, c->name, SP_RT_SUBNET, csp, &dup, &ignored) == 0)
+		return sp_error_set(err, SP_ERR_CONFLICT, "Subnet '%s' is registered already as '%s' in connection '%s'", csp, dup->name, c->name);
 	nid = json_string_value(json_object_get(json_object_get(s, "IId"), "NameId"));
 	vk = res_key(c, SP_RT_VPC, "", vpc);
-	sk = res_key(c, SP_RT_SUBNET, vpc, name);
 	row = (sp_res_new){ .conn = c->name, .type = SP_RT_SUBNET, .owner = vpc, .name = name,
 			    .spxid = (sp_isempty(nid) ? csp : nid), .csp_id = csp,
 			    .state = SP_RES_READY, .doc = "{}" };
-	if (sp_store_res_insert(c->core->store, &row, &vk, 1, err) < 0 ||
-	    sp_store_res_get(c->core->store, &sk, &saved, err) < 0)
+	if (sp_store_res_insert(c->core->store, &row, &vk, 1, err) < 0)
 		return -1;
-	return res_user_info(c, SP_RT_SUBNET, saved, s, false, ret, err);
+	made = (sp_res_row){ .name = (char *)name, .csp_id = (char *)csp };
+	return res_user_info(c, SP_RT_SUBNET, &made, s, false, ret, err);
 }
 
 int sp_subnet_unregister(sp_conn *c, const char *vpc, const char *name, sp_error *err)
@@ -402,7 +387,7 @@ int sp_res_csp_info(sp_conn *c, const char *type, const char *name, json_t **ret
 		if (res_row_get(c, SP_RT_VPC, "", row->owner, &vrow, err) < 0 ||
 		    res_cloud_get(c, sp_res_type_of(SP_RT_VPC), vrow, &cloud, err) < 0)
 			return -1;
-		if (!(s = subnet_in(cloud, row->csp_id)))
+		if (!(s = subnet_find(cloud, "SystemId", row->csp_id)))
 			return sp_error_set(err, SP_ERR_NOT_FOUND, "The Subnet '%s' does not exist!", name);
 		*ret = json_incref(s);
 		return 0;
@@ -461,16 +446,13 @@ static int destroy_item_run(void *p, json_t **ret, sp_error *err)
 	struct destroy_item *it = p;
 
 	for (int i = 0; i < DESTROY_TRIES; i++) {
-		struct timespec ts = { .tv_sec = (time_t)DESTROY_PAUSE_S };
-
 		if (sp_res_delete(it->c, it->rt, it->name, false, NULL, err) == 0 || err->code == SP_ERR_NOT_FOUND) {
 			*ret = res_iid(it->name, it->csp_id);
 			return *ret ? 0 : sp_error_oom(err);
 		}
 		if (err->code == SP_ERR_INVALID || err->code == SP_ERR_UNSUPPORTED || i + 1 == DESTROY_TRIES)
 			break;
-		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-			;
+		sp_sleep(DESTROY_PAUSE_S);
 	}
 	return -1;
 }

@@ -4,9 +4,6 @@
  * control actions, status reads.
  */
 #include <ctype.h>
-#include <errno.h>
-#include <time.h>
-
 #include "core/res_int.h"
 #include "util/json.h"
 
@@ -59,14 +56,6 @@ int vm_check_alive(sp_conn *c, const char *csp_id, sp_error *err)
 	return 0;
 }
 
-static void sleep_s(double s)
-{
-	struct timespec ts = { .tv_sec = (time_t)s, .tv_nsec = (long)((s - (double)(time_t)s) * 1e9) };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 /* Poll the VM's state until done(state) or the wait is over; backs off
  * from 0.1 s by half each time up to vm_poll_max_s.  Returns the last
  * state seen; *ret_timed_out when the wait ran out. */
@@ -88,7 +77,7 @@ static sp_vm_status vm_poll(sp_conn *c, const sp_res_row *row, bool (*done)(sp_v
 			*ret_timed_out = true;
 			return s;
 		}
-		sleep_s(wait);
+		sp_sleep(wait);
 		wait = wait * 1.5 < c->core->vm_poll_max_s ? wait * 1.5 : c->core->vm_poll_max_s;
 	}
 }

@@ -57,7 +57,7 @@ static int info_string(const sp_req *req, const char *key, bool required,
 
 static int opts(const sp_req *req, sp_res_opts *o, sp_error *err)
 {
-	*o = (sp_res_opts){ .force = force(req) };
+	*o = (sp_res_opts){ 0 };
 	return sp_res_transform_mode(req->body, &o->transform, err);
 }
 
@@ -466,13 +466,13 @@ static int h_csp_info(sp_req *req, json_t **ret, sp_error *err)
 
 const sp_route sp_routes_res[] = {
 	/* Static paths before the ":Name" ones they would match. */
-	{ "GET", "/spider/securitygroup/vpc/:VPCName", h_list, .ctx = &sp_res_types[1] },
-	RES_ROUTES("vpc", 0),
-	RES_ROUTES("securitygroup", 1),
-	RES_ROUTES("keypair", 2),
-	RES_ROUTES("vm", 3),
-	RES_ROUTES("disk", 4),
-	RES_ROUTES("myimage", 5),
+	{ "GET", "/spider/securitygroup/vpc/:VPCName", h_list, .ctx = &sp_res_types[SP_RES_SG] },
+	RES_ROUTES("vpc", SP_RES_VPC),
+	RES_ROUTES("securitygroup", SP_RES_SG),
+	RES_ROUTES("keypair", SP_RES_KEYPAIR),
+	RES_ROUTES("vm", SP_RES_VM),
+	RES_ROUTES("disk", SP_RES_DISK),
+	RES_ROUTES("myimage", SP_RES_MYIMAGE),
 
 	{ "POST", "/spider/vpc/:VPCName/subnet", h_subnet_add },
 	{ "GET", "/spider/vpc/:VPCName/subnet/:Name", h_subnet_get },

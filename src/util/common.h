@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "spider/driver.h"
 #include "util/macros.h"
@@ -45,6 +46,11 @@ int sp_parse_int64(const char *s, int64_t min, int64_t max, int64_t *ret);
 /* Monotonic and wall clocks. */
 double sp_now_mono(void);     /* seconds */
 int64_t sp_now_ms(void);      /* wall clock, ms since the epoch */
+/* Seconds as a timespec (an absolute time for a timed wait on the
+ * monotonic clock, or a duration). */
+struct timespec sp_timespec(double s);
+/* Sleep s seconds, resuming after signals. */
+void sp_sleep(double s);
 
 /* Format wall-clock ms as RFC 3339 UTC with milliseconds into buf (>= 32
  * bytes).  Parse the same (fraction optional, 'Z' required); -1 if bad. */

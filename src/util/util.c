@@ -35,6 +35,21 @@ double sp_now_mono(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+struct timespec sp_timespec(double s)
+{
+	time_t whole = (time_t)s;
+
+	return (struct timespec){ .tv_sec = whole, .tv_nsec = (long)((s - (double)whole) * 1e9) };
+}
+
+void sp_sleep(double s)
+{
+	struct timespec ts = sp_timespec(s);
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
 int64_t sp_now_ms(void)
 {
 	struct timespec ts;
