@@ -34,9 +34,12 @@ GOAL_READY_MS = 100.0
 
 ANALYSIS_BEGIN = "<!-- analysis:begin (kept by bench/run.sh; edit by hand) -->"
 ANALYSIS_END = "<!-- analysis:end -->"
-# The section bench/res.sh writes (markers included); kept here as it is.
+# The sections other scripts write (markers included); kept here as they are.
 RESOURCES_BEGIN = "<!-- resources:begin (written by bench/res.sh) -->"
 RESOURCES_END = "<!-- resources:end -->"
+MCIS_BEGIN = "<!-- mcis:begin (written by bench/mcis.sh) -->"
+MCIS_END = "<!-- mcis:end -->"
+KEPT_SECTIONS = [(RESOURCES_BEGIN, RESOURCES_END), (MCIS_BEGIN, MCIS_END)]
 
 
 # --- time to ready -----------------------------------------------------------
@@ -247,22 +250,24 @@ def cmd_report(outdir, doc):
         return
 
     # --- the document
-    old_analysis = old_resources = None
+    old_analysis = None
+    old_sections = []
     if os.path.exists(doc):
         text = open(doc).read()
         i, j = text.find(ANALYSIS_BEGIN), text.find(ANALYSIS_END)
         if i >= 0 and j > i:
             old_analysis = text[i + len(ANALYSIS_BEGIN):j].strip("\n")
-        i, j = text.find(RESOURCES_BEGIN), text.find(RESOURCES_END)
-        if i >= 0 and j > i:
-            old_resources = text[i:j + len(RESOURCES_END)]
+        for begin, end in KEPT_SECTIONS:
+            i, j = text.find(begin), text.find(end)
+            if i >= 0 and j > i:
+                old_sections.append(text[i:j + len(end)])
 
     L = []
     L += ["# Benchmarks", ""]
     L += ["`bash bench/run.sh` builds a release, starts `spiderd` with the mock cloud registered, loads it",
           "with `wrk` beside nginx serving the very same JSON bytes as static files (the ceiling), and",
           "measures idle RSS and time to ready. It rewrites everything on this page but the analysis",
-          "section and the resources section (`bench/res.sh` writes that one), which it keeps. Raw",
+          "section and the sections `bench/res.sh` and `bench/mcis.sh` write, which it keeps. Raw",
           "outputs (wrk logs, perf data) go to `bench/out/<time>/`.", ""]
     L += ["## Latest run: %s" % f["DATE"], ""]
     L += ["Commit `%s`; release build (`-O3 -DNDEBUG`)%s." % (
@@ -423,8 +428,8 @@ def cmd_report(outdir, doc):
             L += perf_block(outdir, t)
         L.append("")
 
-    if old_resources is not None:
-        L += [old_resources, ""]
+    for sec in old_sections:
+        L += [sec, ""]
     L += ["## Analysis", "", ANALYSIS_BEGIN]
     L.append(old_analysis if old_analysis is not None else
              "_No analysis written yet._")

@@ -103,3 +103,26 @@ cpu_ticks() { # pid... -> user+system clock ticks of those processes (all their 
 	done
 	echo "$sum"
 }
+
+# Build a release of spiderd and the mock driver (nothing else) in $BUILD,
+# logging to $OUT/build.log; sets COMMIT (the commit, "(with local
+# changes)" when the sources differ from it) and SPIDERD.
+build_release() {
+	if COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null); then
+		if ! git -C "$ROOT" diff --quiet HEAD -- . ':!bench' ':!docs' ||
+			[[ -n $(git -C "$ROOT" ls-files --others --exclude-standard -- src drivers include) ]]; then
+			COMMIT="$COMMIT (with local changes)"
+		fi
+	else
+		COMMIT=${BENCH_COMMIT:-unknown}
+	fi
+	log "building a release of $COMMIT in $BUILD"
+	if ! cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DSPIDER_TESTS=OFF -DCMAKE_C_FLAGS= \
+		>"$OUT/build.log" 2>&1 ||
+		! cmake --build "$BUILD" -j"$(nproc)" --target spiderd spider_driver_mock >>"$OUT/build.log" 2>&1; then
+		tail -n 30 "$OUT/build.log" >&2
+		die "release build failed (full log: $OUT/build.log)"
+	fi
+	SPIDERD=$BUILD/bin/spiderd
+	[[ -x $SPIDERD ]] || die "no $SPIDERD after the build"
+}

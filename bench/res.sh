@@ -41,24 +41,7 @@ for tool in wrk:wrk nginx:nginx-light curl:curl python3:python3 cmake:cmake base
 done
 mkdir -p "$OUT"
 
-# --- build (spiderd and the mock only: nothing else is needed here) --------
-if COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null); then
-	if ! git -C "$ROOT" diff --quiet HEAD -- . ':!bench' ':!docs' ||
-		[[ -n $(git -C "$ROOT" ls-files --others --exclude-standard -- src drivers include) ]]; then
-		COMMIT="$COMMIT (with local changes)"
-	fi
-else
-	COMMIT=${BENCH_COMMIT:-unknown}
-fi
-log "building a release of $COMMIT in $BUILD"
-if ! cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DSPIDER_TESTS=OFF -DCMAKE_C_FLAGS= \
-	>"$OUT/build.log" 2>&1 ||
-	! cmake --build "$BUILD" -j"$(nproc)" --target spiderd spider_driver_mock >>"$OUT/build.log" 2>&1; then
-	tail -n 30 "$OUT/build.log" >&2
-	die "release build failed (full log: $OUT/build.log)"
-fi
-SPIDERD=$BUILD/bin/spiderd
-[[ -x $SPIDERD ]] || die "no $SPIDERD after the build"
+build_release # sets COMMIT and SPIDERD
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 log "load average $LOAD_BEFORE on $(nproc) CPUs"

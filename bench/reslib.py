@@ -541,11 +541,12 @@ def kept(text, begin, end):
     return text[i + len(begin):j].strip("\n") if i >= 0 and j > i else None
 
 
-def splice(text, block):
-    """Put block in place of the marked resources section, else before '## Analysis'."""
-    i, j = text.find(BEGIN), text.find(END)
+def splice(text, block, begin=BEGIN, end=END):
+    """Put block in place of the marked section (the resources one unless
+    told), else before '## Analysis'."""
+    i, j = text.find(begin), text.find(end)
     if i >= 0 and j > i:
-        return text[:i] + block + text[j + len(END):]
+        return text[:i] + block + text[j + len(end):]
     k = text.find("\n## Analysis")
     if k < 0:
         return text.rstrip("\n") + "\n\n" + block + "\n"

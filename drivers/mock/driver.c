@@ -46,6 +46,9 @@ static void session_free(sp_session *s)
 	json_decref(s->specs_out);
 	free(s->region);
 	free(s->zone);
+	free(s->ssh_host);
+	free(s->ssh_access_point);
+	free(s->authorized_keys_file);
 	free(s);
 }
 
@@ -94,6 +97,7 @@ static int mock_open(const sp_host *host, void *host_ctx,
 	/* Knobs first: a bad value should not create a state file. */
 	if (mock_fault_parse(&s->fault, info, err) < 0 ||
 	    mock_delay_parse(s->delay_ms, info, err) < 0 ||
+	    mock_ssh_parse(s, info, err) < 0 ||
 	    mock_cloud_acquire(info->state_dir, name, &s->cloud, err) < 0 ||
 	    session_place(s, info, err) < 0 ||
 	    mock_session_catalog(s, err) < 0)

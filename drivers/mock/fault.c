@@ -193,6 +193,46 @@ int mock_delay_parse(unsigned delay_ms[MOCK_DELAY__COUNT],
 	return 0;
 }
 
+/* "host:port": a host without spaces, slashes or '@', and a port from 1
+ * to 65535.  An IPv6 host is written in brackets, "[::1]:2222". */
+static int parse_access_point(const char *v, sp_session *s, sp_error *err)
+{
+	const char *colon = strrchr(v, ':');
+	const char *host = v;
+	size_t hlen = colon ? (size_t)(colon - v) : 0;
+	char *end = NULL;
+	unsigned long port = 0;
+
+	if (hlen >= 2 && v[0] == '[' && v[hlen - 1] == ']')
+		host++, hlen -= 2;
+	if (colon && isdigit((unsigned char)colon[1])) {
+		errno = 0;
+		port = strtoul(colon + 1, &end, 10);
+	}
+	if (!hlen || !end || *end || errno || port < 1 || port > 65535 ||
+	    strcspn(host, " \t/@") < hlen)
+		return sp_error_set(err, SP_ERR_INVALID, "MockSSHAccessPoint '%s' is invalid: want host:port", v);
+	if (!(s->ssh_host = strndup(host, hlen)) || !(s->ssh_access_point = strdup(v)))
+		return mock_oom(err);
+	return 0;
+}
+
+int mock_ssh_parse(sp_session *s, const sp_conn_info *info, sp_error *err)
+{
+	const char *v;
+
+	if ((v = fault_key(info, "MockSSHAccessPoint")) && *v &&
+	    parse_access_point(v, s, err) < 0)
+		return -1;
+	if ((v = fault_key(info, "MockAuthorizedKeysFile")) && *v) {
+		if (v[0] != '/')
+			return sp_error_set(err, SP_ERR_INVALID, "MockAuthorizedKeysFile '%s' is invalid: want an absolute path", v);
+		if (!(s->authorized_keys_file = strdup(v)))
+			return mock_oom(err);
+	}
+	return 0;
+}
+
 /* splitmix64: the atomic add hands every caller its own state, so the
  * generator needs no lock. */
 static double fault_roll(struct mock_fault *f)

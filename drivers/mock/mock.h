@@ -35,6 +35,14 @@
  *   MockRebootDelayMs, MockTerminateDelayMs
  *                  integer 0..600000 (default 0): how long a VM stays in
  *                  the transitional state of that action
+ *   MockSSHAccessPoint  "host:port": every VM read through the connection
+ *                  shows host as its public IP and "host:port" as its
+ *                  SSHAccessPoint and AccessPoint (a test's sshd), instead
+ *                  of a fixed fake address
+ *   MockAuthorizedKeysFile  an absolute path: a VM created with a key pair
+ *                  appends the key pair's public key to this file as one
+ *                  line (the file is made 0600 when missing), as cloud-init
+ *                  would on a real VM
  * Faults are checked first by every method, so an injected failure never
  * leaves anything behind.
  *
@@ -197,6 +205,10 @@ struct sp_session {
 	char *zone;
 	struct mock_fault fault;
 	unsigned delay_ms[MOCK_DELAY__COUNT];
+	/* MockSSHAccessPoint split into its host and the whole "host:port",
+	 * and MockAuthorizedKeysFile; NULL when not set. */
+	char *ssh_host, *ssh_access_point;
+	char *authorized_keys_file;
 	/* The catalogue lists in Spider's shapes, built once at open: the
 	 * catalogue does not change while the session lives.  They are
 	 * shared with callers, read-only. */
@@ -220,6 +232,8 @@ int mock_fault_parse(struct mock_fault *f, const sp_conn_info *info,
 		     sp_error *err);
 int mock_delay_parse(unsigned delay_ms[MOCK_DELAY__COUNT],
 		     const sp_conn_info *info, sp_error *err);
+/* Read MockSSHAccessPoint and MockAuthorizedKeysFile into s. */
+int mock_ssh_parse(sp_session *s, const sp_conn_info *info, sp_error *err);
 /* Called first by every method: sleeps for the configured latency, then
  * fails the call if the operation is listed or the dice say so. */
 int mock_enter(sp_session *s, enum mock_op op, sp_error *err);
@@ -410,7 +424,15 @@ json_t *mock_vm_info(struct mock_cloud *c, json_t *doc);
 json_t *mock_disk_info(struct mock_cloud *c, json_t *doc);
 json_t *mock_myimage_info(struct mock_cloud *c, json_t *doc);
 
+/* The Spider shape of a doc as the session shows it: mock_info() with a
+ * VM's address replaced by the session's MockSSHAccessPoint, if any. */
+json_t *mock_session_info(sp_session *s, enum mock_kind kind, json_t *doc);
+
 /* vm.c */
+/* Point a VM info's public address and access points at host and
+ * access_point ("host:port"); -1 when memory ran out. */
+int mock_vm_info_set_access(json_t *info, const char *host,
+			    const char *access_point);
 /* The VM's state at now; SP_VM_FAILED for a malformed doc. */
 sp_vm_status mock_vm_state(json_t *vm, int64_t now);
 const char *mock_vm_state_name(sp_vm_status st);

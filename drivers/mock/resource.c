@@ -334,6 +334,18 @@ json_t *mock_info(struct mock_cloud *c, enum mock_kind kind, json_t *doc)
 	return kinds[kind].info(c, doc);
 }
 
+json_t *mock_session_info(sp_session *s, enum mock_kind kind, json_t *doc)
+{
+	json_t *info = mock_info(s->cloud, kind, doc);
+
+	if (info && kind == MOCK_VM && s->ssh_host &&
+	    mock_vm_info_set_access(info, s->ssh_host, s->ssh_access_point) < 0) {
+		json_decref(info);
+		return NULL;
+	}
+	return info;
+}
+
 int mock_list(sp_session *s, enum mock_op op, enum mock_kind kind,
 	      json_t **ret_array, sp_error *err)
 {
@@ -351,7 +363,7 @@ int mock_list(sp_session *s, enum mock_op op, enum mock_kind kind,
 	c = mock_read_lock(s->cloud);
 	json_object_foreach(c->objs[kind], id, doc)
 		if (mock_visible(s, kind, doc, now) &&
-		    json_array_append_new(out, mock_info(c, kind, doc)) < 0)
+		    json_array_append_new(out, mock_session_info(s, kind, doc)) < 0)
 			return mock_oom(err);
 	*ret_array = TAKE_PTR(out);
 	return 0;
@@ -368,7 +380,7 @@ int mock_get(sp_session *s, enum mock_op op, enum mock_kind kind,
 	c = mock_read_lock(s->cloud);
 	if (mock_need_iid(s, kind, iid, &doc, err) < 0)
 		return -1;
-	if (!(info = mock_info(c, kind, doc)))
+	if (!(info = mock_session_info(s, kind, doc)))
 		return mock_oom(err);
 	*ret_info = info;
 	return 0;
@@ -417,7 +429,7 @@ int mock_commit_info(sp_session *s, struct mock_batch *b,
 	if (!ret_info)
 		return 0;
 	/* The writer may read the index: only writers change it. */
-	if (!(info = mock_info(s->cloud, kind, mock_find(s->cloud, kind, key))))
+	if (!(info = mock_session_info(s, kind, mock_find(s->cloud, kind, key))))
 		return mock_oom(err);
 	*ret_info = info;
 	return 0;

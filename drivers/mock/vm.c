@@ -10,9 +10,12 @@
  */
 #include "mock.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "util/macros.h"
 #include "util/banned.h"
@@ -174,7 +177,52 @@ json_t *mock_vm_info(struct mock_cloud *c, json_t *doc)
 		"AccessPoint", VM_PUBLIC_IP ":22"));
 }
 
+int mock_vm_info_set_access(json_t *info, const char *host,
+			    const char *access_point)
+{
+	json_t *nic = json_array_get(json_object_get(info, "NICs"), 0);
+
+	if (json_object_set_new(info, "PublicIP", json_string(host)) < 0 ||
+	    json_object_set_new(info, "PublicIPs", json_pack("[s]", host)) < 0 ||
+	    json_object_set_new(info, "SSHAccessPoint", json_string(access_point)) < 0 ||
+	    json_object_set_new(info, "AccessPoint", json_string(access_point)) < 0 ||
+	    (nic && json_object_set_new(nic, "PublicIPs", json_pack("[s]", host)) < 0))
+		return -1;
+	return 0;
+}
+
 /* ---- create --------------------------------------------------------- */
+
+/* What cloud-init does with the VM's key pair: its public key becomes one
+ * line of the connection's MockAuthorizedKeysFile.  O_APPEND and a single
+ * write keep the lines of concurrent creates whole. */
+static int vm_authorize_key(sp_session *s, json_t *key, sp_error *err)
+{
+	_cleanup_free_ char *line = NULL;
+	const char *pub = mock_doc_str(key, "public_key");
+	ssize_t n;
+	int fd, len;
+
+	if (!s->authorized_keys_file)
+		return 0;
+	if ((len = asprintf(&line, "%s\n", pub)) < 0) {
+		line = NULL;
+		return mock_oom(err);
+	}
+	if ((fd = open(s->authorized_keys_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)) < 0)
+		return sp_error_set(err, SP_ERR_CLOUD, "mock: cannot open MockAuthorizedKeysFile '%s': %s", s->authorized_keys_file, strerror(errno));
+	while ((n = write(fd, line, (size_t)len)) < 0 && errno == EINTR)
+		;
+	if (n != len) {
+		int e = n < 0 ? errno : EIO;
+
+		close(fd);
+		return sp_error_set(err, SP_ERR_CLOUD, "mock: cannot append key pair '%s' to MockAuthorizedKeysFile '%s': %s", mock_doc_str(key, "id"), s->authorized_keys_file, strerror(e));
+	}
+	if (close(fd) < 0)
+		return sp_error_set(err, SP_ERR_CLOUD, "mock: cannot write MockAuthorizedKeysFile '%s': %s", s->authorized_keys_file, strerror(errno));
+	return 0;
+}
 
 /* What a create request says, checked for form but not yet against the
  * cloud. */
@@ -358,7 +406,7 @@ static int vm_create(sp_session *s, json_t *req, json_t **ret_info,
 	_cleanup_batch_ struct mock_batch b = { 0 };
 	_cleanup_write_unlock_ struct mock_cloud *c = NULL;
 	const char *platform = NULL, *zone = NULL;
-	json_t *old, *key, *doc;
+	json_t *old, *key = NULL, *doc;
 	int64_t now;
 
 	if (mock_enter(s, MOCK_OP_START_VM, err) < 0 ||
@@ -392,7 +440,8 @@ static int vm_create(sp_session *s, json_t *req, json_t **ret_info,
 			"data_disks", r.disks,
 			"user", *r.user ? r.user : !strcmp(platform, "WINDOWS") ? "Administrator" : "cb-user",
 			"password", r.password, "platform", platform));
-	if (mock_batch_put(&b, MOCK_VM, doc, err) < 0)
+	if (mock_batch_put(&b, MOCK_VM, doc, err) < 0 ||
+	    (*r.keypair && vm_authorize_key(s, key, err) < 0))
 		return -1;
 	return mock_commit_info(s, &b, MOCK_VM, r.id, ret_info, err);
 }

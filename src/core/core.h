@@ -13,12 +13,16 @@
 #include "util/crypto.h"
 
 typedef struct sp_conn_cache sp_conn_cache;
+typedef struct sp_events sp_events;
+typedef struct sp_mcis_reg sp_mcis_reg;
 
 typedef struct sp_core {
 	sp_store *store;
 	sp_plugins *plugins;
 	sp_hiscall *hiscall;
 	sp_conn_cache *conns;
+	sp_events *events;    /* what changed, for GET /spider/events */
+	sp_mcis_reg *mcis;    /* the service layer (core/mcis.h) */
 	sp_key key;           /* seals credentials at rest */
 	char *data_dir;
 	char *state_dir;      /* <data-dir>/drivers: drivers' own state */

@@ -3,11 +3,12 @@
 #include "util/json.h"
 
 #define REGION_ZONE { "Region", "Zone" }
-/* Fault-injection and VM-delay keys of the mock, taken on the credential
- * or the region (the region's win). */
+/* Fault-injection, VM-delay and SSH keys of the mock, taken on the
+ * credential or the region (the region's win). */
 #define MOCK_KNOBS "MockLatencyMs", "MockFailRate", "MockFailOp", \
 	"MockCreateDelayMs", "MockSuspendDelayMs", "MockResumeDelayMs", \
-	"MockRebootDelayMs", "MockTerminateDelayMs"
+	"MockRebootDelayMs", "MockTerminateDelayMs", \
+	"MockSSHAccessPoint", "MockAuthorizedKeysFile"
 
 static const sp_provider providers[] = {
 	{ .name = "AWS",

@@ -431,14 +431,62 @@ static void create_rollback(sp_conn *c, const sp_res_type *rt, const char *spxid
 
 /* Record a successful cloud create: the cloud ID, and for a VPC those of
  * its subnets. */
+/* The associated data that binds a sealed private key to its row. */
+static void keypair_aad(const sp_conn *c, const char *name, char *buf, size_t size)
+{
+	snprintf(buf, size, "keypair/%s/%s", c->name, name);
+}
+
+/* Keep a new key pair's private key, sealed, in its row: users get it
+ * once, at creation, but the service layer needs it later for SSH. */
+static int keypair_seal(struct create_ctx *x, const char *name, const json_t *info, sp_error *err)
+{
+	const char *pem = json_string_value(json_object_get(info, "PrivateKey"));
+	_cleanup_free_ char *sealed = NULL;
+	char aad[2 * SP_NAME_MAX + 512];
+
+	if (sp_isempty(pem))
+		return 0;
+	keypair_aad(x->c, name, aad, sizeof(aad));
+	if (!(sealed = sp_seal(&x->c->core->key, pem, strlen(pem), aad, err)))
+		return -1;
+	if (json_object_set_new(x->doc, "SealedPrivateKey", json_string(sealed)) < 0)
+		return sp_error_oom(err);
+	return 0;
+}
+
+int sp_keypair_private_key(sp_conn *c, const char *name, char **ret, sp_error *err)
+{
+	_cleanup_(sp_res_row_freep) sp_res_row *row = NULL;
+	_cleanup_json_ json_t *doc = NULL;
+	const char *sealed;
+	char aad[2 * SP_NAME_MAX + 512];
+	size_t len;
+
+	if (res_row_get(c, SP_RT_KEYPAIR, "", name, &row, err) < 0)
+		return -1;
+	if (!(doc = json_loads(row->doc, 0, NULL)))
+		return sp_error_set(err, SP_ERR_INTERNAL, "key pair '%s': its record is not JSON", name);
+	sealed = json_string_value(json_object_get(doc, "SealedPrivateKey"));
+	if (!sealed)
+		return sp_error_set(err, SP_ERR_CONFLICT, "key pair '%s' of connection '%s' has no private key in Spider: it was registered, not created here", name, c->name);
+	keypair_aad(c, name, aad, sizeof(aad));
+	*ret = sp_unseal(&c->core->key, sealed, aad, &len, err);
+	return *ret ? 0 : -1;
+}
+
 static int create_commit(struct create_ctx *x, const char *name, json_t *info,
 			 int state, sp_error *err)
 {
 	sp_store *st = x->c->core->store;
 	sp_res_key k = res_key(x->c, x->rt->type, "", name);
 	const char *csp = json_string_value(json_object_get(json_object_get(info, "IId"), "SystemId"));
-	_cleanup_free_ char *doc = x->doc ? sp_json_dump(x->doc) : NULL;
+	_cleanup_free_ char *doc = NULL;
 
+	if (x->rt->type == SP_RT_KEYPAIR && keypair_seal(x, name, info, err) < 0)
+		return -1;
+	if (x->doc && !(doc = sp_json_dump(x->doc)))
+		return sp_error_oom(err);
 	if (sp_isempty(csp))
 		return sp_error_set(err, SP_ERR_INTERNAL, "driver '%s' returned no SystemId for %s '%s'", x->c->plugin->driver->name, sp_rtype_display(x->rt->type), name);
 	if (sp_store_res_update(st, &k, csp, doc, state, err) < 0)

@@ -111,6 +111,11 @@ int sp_vm_status_list(sp_conn *c, json_t **ret, sp_error *err);
 int sp_vm_using_resources(sp_conn *c, const char *csp_id, json_t **ret,
 			  sp_error *err);
 
+/* The private key of a key pair created here (malloc'd PEM; wipe and
+ * free with sp_free_secret); SP_ERR_CONFLICT for a registered one. */
+int sp_keypair_private_key(sp_conn *c, const char *name, char **ret,
+			   sp_error *err);
+
 /* Disks. */
 int sp_disk_resize(sp_conn *c, const char *name, const char *size,
 		   sp_error *err);

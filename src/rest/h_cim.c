@@ -2,8 +2,10 @@
 /* Connection setup routes: cloudos, driver, credential, region,
  * connectionconfig, counts. */
 #include "core/cim.h"
+#include "core/events.h"
 #include "core/provider.h"
 #include "rest/rest.h"
+#include "util/json.h"
 
 static int h_cloudos(sp_req *req, json_t **ret, sp_error *err)
 {
@@ -58,9 +60,39 @@ static int provider_arg(const sp_req *req, const char **ret, sp_error *err)
 	return 0;
 }
 
+static bool cim_exists(sp_req *req, sp_cim_kind kind, const char *name)
+{
+	_cleanup_free_ char *text = NULL;
+	sp_error ignored = { 0 };
+
+	return !sp_isempty(name) &&
+	       sp_cim_get_text(req->core, kind, name, &text, &ignored) == 0;
+}
+
+/* Tell the event bus (kind "config") about a change, for the web tool to
+ * refresh what it shows. */
+static void cim_publish(sp_req *req, sp_cim_kind kind, const char *action,
+			const char *name)
+{
+	sp_events_publish(req->core->events, "config", "",
+			  json_pack("{s:s,s:s,s:s?}", "action", action, "type",
+				    kinds[kind].list_key, "name", name));
+}
+
+/* Whether the put created or replaced is read just before it: two puts
+ * of one name at once may both say "create". */
 static int cim_create(sp_req *req, sp_cim_kind kind, json_t **ret, sp_error *err)
 {
-	return sp_cim_put(req->core, kind, req->body, ret, err);
+	const char *name = NULL;
+	bool existed;
+
+	if (sp_json_string(req->body, kinds[kind].param, false, &name, err) < 0)
+		return -1;
+	existed = cim_exists(req, kind, name);
+	if (sp_cim_put(req->core, kind, req->body, ret, err) < 0)
+		return -1;
+	cim_publish(req, kind, existed ? "update" : "create", name);
+	return 0;
 }
 
 static int cim_list(sp_req *req, sp_cim_kind kind, json_t **ret, sp_error *err)
@@ -82,10 +114,16 @@ static int cim_get(sp_req *req, sp_cim_kind kind, json_t **ret, sp_error *err)
 			       &req->raw_json, err);
 }
 
+/* Deleting a missing object succeeds quietly: nothing changed. */
 static int cim_delete(sp_req *req, sp_cim_kind kind, json_t **ret, sp_error *err)
 {
-	if (sp_cim_delete(req->core, kind, sp_req_param(req, kinds[kind].param), err) < 0)
+	const char *name = sp_req_param(req, kinds[kind].param);
+	bool existed = cim_exists(req, kind, name);
+
+	if (sp_cim_delete(req->core, kind, name, err) < 0)
 		return -1;
+	if (existed)
+		cim_publish(req, kind, "delete", name);
 	*ret = sp_json_result_true();
 	return *ret ? 0 : sp_error_oom(err);
 }

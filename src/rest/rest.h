@@ -19,6 +19,22 @@ typedef struct sp_param {
 
 typedef struct sp_route sp_route;
 
+/*
+ * A streamed answer (no Content-Length; Cache-Control: no-cache).  The
+ * server calls read(ctx, buf, max) on the connection's own thread until it
+ * returns -1 (the end), and free(ctx) once the answer is over, whatever
+ * happened.  read returns the bytes it put in buf (at most max), or 0 when
+ * it has nothing yet: it may wait for something, but for about a second
+ * at most, so that a stopping server or a client gone away are noticed
+ * (the stream then ends without another call).
+ */
+typedef struct sp_stream {
+	const char *content_type;          /* static; NULL: octet-stream */
+	ssize_t (*read)(void *ctx, char *buf, size_t max);
+	void (*free)(void *ctx);
+	void *ctx;
+} sp_stream;
+
 typedef struct sp_req {
 	sp_core *core;
 	const sp_route *route;             /* the matched route */
@@ -38,6 +54,15 @@ typedef struct sp_req {
 	 * driver results may share the session's values, so the session
 	 * must outlive the answer. */
 	sp_conn *conn;
+	/* The answer's status when it succeeds: 0 means 200; 201, 202... */
+	unsigned status;
+	/* One extra header on a successful answer (e.g. "Location");
+	 * resp_header is static, resp_value malloc'd. */
+	const char *resp_header;
+	char *resp_value;
+	/* A handler that streams its answer sets this (read != NULL); the
+	 * request owns ctx until the server takes it. */
+	sp_stream stream;
 } sp_req;
 
 /* Success: 0 and *ret (new reference).  Failure: -1 and *err. */
@@ -53,6 +78,9 @@ struct sp_route {
 
 /* Path parameter by name (NULL when absent). */
 const char *sp_req_param(const sp_req *req, const char *name);
+/* Request header by name, case-insensitively (NULL when absent or
+ * outside a server); valid until the answer is sent. */
+const char *sp_req_header(const sp_req *req, const char *name);
 /* Query value by key, case-insensitively (NULL when absent). */
 const char *sp_req_query(const sp_req *req, const char *key);
 /* ConnectionName from the body, else the query; required. */
@@ -70,6 +98,8 @@ extern const sp_route sp_routes_cim[];
 extern const sp_route sp_routes_catalog[];
 extern const sp_route sp_routes_hiscall[];
 extern const sp_route sp_routes_res[];
+extern const sp_route sp_routes_events[];
+extern const sp_route sp_routes_mcis[];
 
 /* Match method+path against the tables.  On a match, fills req->params
  * (decoding the segments of path in place) and returns the route; with no

@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdatomic.h>
 #include <time.h>
 
@@ -22,6 +23,8 @@
 /* Per-connection memory for headers and buffers; MHD clears it after
  * every request, so it is kept small. */
 #define CONNECTION_MEMORY (16 * 1024)
+/* The most a streamed answer is asked for at once. */
+#define STREAM_BLOCK (8 * 1024)
 
 struct sp_server {
 	struct MHD_Daemon *mhd;
@@ -78,25 +81,29 @@ static void req_clear(sp_req *req)
 	json_decref(req->body);
 	free(req->text);
 	free(req->raw_json);
+	free(req->resp_value);
+	if (req->stream.free)
+		req->stream.free(req->stream.ctx);
 	if (req->conn)
 		sp_conn_release(req->conn);
 }
 
-/* Queue text (taken) with the headers every answer carries, plus one
- * optional extra header. */
-static enum MHD_Result queue_text(sp_server *s, struct MHD_Connection *c,
-				  unsigned status, char *text,
-				  const char *content_type, const char *header,
-				  const char *value)
+const char *sp_req_header(const sp_req *req, const char *name)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(
-		strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	if (!req->mhd)
+		return NULL;
+	return MHD_lookup_connection_value(req->mhd, MHD_HEADER_KIND, name);
+}
+
+/* Queue r (taken) with the headers every answer carries, plus one
+ * optional extra header. */
+static enum MHD_Result queue(sp_server *s, struct MHD_Connection *c,
+			     unsigned status, struct MHD_Response *r,
+			     const char *content_type, const char *header,
+			     const char *value)
+{
 	enum MHD_Result ret;
 
-	if (!r) {
-		free(text);
-		return MHD_NO;
-	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
 	MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
 	if (header)
@@ -106,6 +113,109 @@ static enum MHD_Result queue_text(sp_server *s, struct MHD_Connection *c,
 	ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+/* Queue text (taken). */
+static enum MHD_Result queue_text(sp_server *s, struct MHD_Connection *c,
+				  unsigned status, char *text,
+				  const char *content_type, const char *header,
+				  const char *value)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+		strlen(text), text, MHD_RESPMEM_MUST_FREE);
+
+	if (!r) {
+		free(text);
+		return MHD_NO;
+	}
+	return queue(s, c, status, r, content_type, header, value);
+}
+
+/* A streamed answer on its way: the server, to see it stopping, and the
+ * socket, to see the client leave while the stream has nothing to say. */
+typedef struct stream_run {
+	sp_server *s;
+	sp_stream stream;
+	int fd;
+} stream_run;
+
+static bool peer_gone(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLRDHUP };
+
+	return fd >= 0 && poll(&p, 1, 0) > 0 &&
+	       (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL));
+}
+
+static ssize_t on_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	stream_run *run = cls;
+	ssize_t n;
+
+	if (atomic_load(&run->s->stopping))
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	n = run->stream.read(run->stream.ctx, buf, max);
+	if (n < 0)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	if (n == 0 && peer_gone(run->fd))
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	return n;
+}
+
+static void on_stream_free(void *cls)
+{
+	stream_run *run = cls;
+
+	run->stream.free(run->stream.ctx);
+	free(run);
+}
+
+/* Queue the request's stream; it is the response's from here on. */
+static enum MHD_Result queue_stream(sp_server *s, struct MHD_Connection *c,
+				    unsigned status, sp_req *req)
+{
+	const union MHD_ConnectionInfo *info =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	stream_run *run = calloc(1, sizeof(*run));
+	struct MHD_Response *r;
+
+	if (!run)
+		return MHD_NO;
+	*run = (stream_run){ s, req->stream, info ? info->connect_fd : -1 };
+	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_BLOCK,
+					      on_stream_read, run, on_stream_free);
+	if (!r) {
+		free(run);
+		return MHD_NO;
+	}
+	req->stream = (sp_stream){ 0 };
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	return queue(s, c, status, r,
+		     run->stream.content_type ? run->stream.content_type : "application/octet-stream",
+		     req->resp_header, req->resp_value);
+}
+
+/* A handler's successful answer: its stream, text, raw JSON or out. */
+static enum MHD_Result send_answer(sp_server *s, struct MHD_Connection *c,
+				   sp_req *req, json_t *out)
+{
+	unsigned status = req->status ? req->status : MHD_HTTP_OK;
+	const char *type = "application/json";
+	char *text;
+
+	if (req->stream.read)
+		return queue_stream(s, c, status, req);
+	if (req->text) {
+		text = TAKE_PTR(req->text);
+		type = "text/plain; charset=utf-8";
+	} else if (req->raw_json) {
+		text = TAKE_PTR(req->raw_json);
+	} else {
+		text = json_dumps(out, JSON_COMPACT | JSON_ENCODE_ANY);
+		if (!text)
+			return MHD_NO;
+	}
+	return queue_text(s, c, status, text, type, req->resp_header, req->resp_value);
 }
 
 static enum MHD_Result send_text(sp_server *s, struct MHD_Connection *c,
@@ -173,7 +283,7 @@ static enum MHD_Result send_preflight(sp_server *s, struct MHD_Connection *c)
 	MHD_add_response_header(r, "Access-Control-Allow-Methods",
 				"GET, POST, PUT, DELETE, OPTIONS");
 	MHD_add_response_header(r, "Access-Control-Allow-Headers",
-				"Authorization, Content-Type");
+				"Authorization, Content-Type, Last-Event-ID, X-Request-Id");
 	MHD_add_response_header(r, "Access-Control-Max-Age", "600");
 	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
@@ -230,14 +340,8 @@ static enum MHD_Result dispatch(sp_server *s, struct MHD_Connection *c,
 		if (err.code == SP_ERR_INTERNAL)
 			sp_log_error("%s %s: %s", method, url, err.message);
 		ret = send_json(s, c, sp_http_status(err.code), sp_error_json(&err), false);
-	} else if (req.text) {
-		ret = send_text(s, c, 200, TAKE_PTR(req.text),
-				"text/plain; charset=utf-8", false);
-	} else if (req.raw_json) {
-		ret = send_text(s, c, 200, TAKE_PTR(req.raw_json),
-				"application/json", false);
 	} else {
-		ret = send_json(s, c, 200, TAKE_PTR(out), false);
+		ret = send_answer(s, c, &req, out);
 	}
 	req_clear(&req);
 	return ret;

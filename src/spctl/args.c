@@ -223,6 +223,20 @@ enum parse_result spctl_args_parse(struct spctl *ctl, const struct opt *opts,
 			goto fail;
 		}
 	}
+	for (size_t k = 0; k < nopts; k++) {
+		const struct opt *o = &opts[k];
+
+		if (!a.val[k].set)
+			continue;
+		if (o->conflicts && spctl_arg(&a, o->conflicts)->set) {
+			spctl_usage_error("--%s and --%s cannot be given together", o->name, o->conflicts);
+			goto fail;
+		}
+		if (o->needs && !spctl_arg(&a, o->needs)->set) {
+			spctl_usage_error("--%s needs --%s", o->name, o->needs);
+			goto fail;
+		}
+	}
 	if (ret_used)
 		*ret_used = i;
 	*ret = a;

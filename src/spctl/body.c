@@ -21,28 +21,33 @@
 
 static bool stdin_taken;
 
-/* All of f, at most SPCTL_MAX_INPUT bytes; NULL after reporting. */
-static char *read_all(FILE *f, const char *what)
+/* All of f, at most max bytes, with a NUL after them; NULL after
+ * reporting.  The whole buffer is taken at once and wiped on failure:
+ * what is read may be a secret. */
+static char *read_all(FILE *f, const char *what, size_t max, size_t *ret_len)
 {
-	_cleanup_free_ char *buf = malloc(SPCTL_MAX_INPUT + 1);
+	_cleanup_free_ char *buf = malloc(max + 1);
 	size_t n;
 
 	if (!buf) {
 		fputs("spctl: out of memory\n", stderr);
 		return NULL;
 	}
-	n = fread(buf, 1, SPCTL_MAX_INPUT + 1, f);
+	n = fread(buf, 1, max + 1, f);
 	if (ferror(f)) {
 		fprintf(stderr, "spctl: cannot read %s: %s\n", what, strerror(errno));
 		explicit_bzero(buf, n);
 		return NULL;
 	}
-	if (n > SPCTL_MAX_INPUT) {
-		fprintf(stderr, "spctl: %s is larger than %zu KiB\n", what, SPCTL_MAX_INPUT >> 10);
+	if (n > max) {
+		fprintf(stderr, "spctl: %s is larger than %zu %s\n", what,
+			max >= (1 << 20) ? max >> 20 : max >> 10, max >= (1 << 20) ? "MiB" : "KiB");
 		explicit_bzero(buf, n);
 		return NULL;
 	}
 	buf[n] = '\0';
+	if (ret_len)
+		*ret_len = n;
 	return TAKE_PTR(buf);
 }
 
@@ -90,7 +95,7 @@ static int read_stdin_value(const char *key, char **ret)
 	if (stdin_taken)
 		return spctl_usage_error("standard input can be read only once ('-' given twice)");
 	stdin_taken = true;
-	s = key && isatty(STDIN_FILENO) ? read_tty_secret(key) : read_all(stdin, "standard input");
+	s = key && isatty(STDIN_FILENO) ? read_tty_secret(key) : read_all(stdin, "standard input", SPCTL_MAX_INPUT, NULL);
 	if (!s)
 		return SPCTL_FAIL;
 	n = strlen(s);
@@ -228,25 +233,13 @@ bool spctl_confirm(const char *question)
  * Blanks around KEY go; VALUE is kept as written, to the end of the line. */
 static int kv_append_file(json_t *list, const char *path)
 {
-	_cleanup_fclose_ FILE *f = NULL;
 	_cleanup_wipe_ char *text = NULL;
 	char *line, *next;
 	unsigned lineno = 0;
 	int rc;
 
-	if (!strcmp(path, "-")) {
-		if ((rc = read_stdin_value(NULL, &text)) != 0)
-			return rc;
-	} else {
-		f = fopen(path, "re");
-		if (!f) {
-			fprintf(stderr, "spctl: cannot open '%s': %s\n", path, strerror(errno));
-			return SPCTL_FAIL;
-		}
-		text = read_all(f, path);
-		if (!text)
-			return SPCTL_FAIL;
-	}
+	if ((rc = spctl_read_file(path, SPCTL_MAX_INPUT, &text, NULL)) != 0)
+		return rc;
 	for (line = text; line; line = next) {
 		char *eq, *end;
 
@@ -273,6 +266,144 @@ static int kv_append_file(json_t *list, const char *path)
 		if (spctl_kv_append(list, line, eq + 1) < 0)
 			return SPCTL_FAIL;
 	}
+	return 0;
+}
+
+int spctl_read_file(const char *path, size_t max, char **ret, size_t *ret_len)
+{
+	_cleanup_fclose_ FILE *f = NULL;
+
+	if (!strcmp(path, "-")) {
+		if (stdin_taken)
+			return spctl_usage_error("standard input can be read only once ('-' given twice)");
+		stdin_taken = true;
+		*ret = read_all(stdin, "standard input", max, ret_len);
+		return *ret ? 0 : SPCTL_FAIL;
+	}
+	f = fopen(path, "re");
+	if (!f) {
+		fprintf(stderr, "spctl: cannot open '%s': %s\n", path, strerror(errno));
+		return SPCTL_FAIL;
+	}
+	*ret = read_all(f, path, max, ret_len);
+	return *ret ? 0 : SPCTL_FAIL;
+}
+
+int spctl_read_json(const char *path, json_t **ret)
+{
+	_cleanup_free_ char *text = NULL;
+	json_error_t jerr;
+	size_t len;
+	int rc;
+
+	if ((rc = spctl_read_file(path, SPCTL_MAX_INPUT, &text, &len)) != 0)
+		return rc;
+	*ret = json_loadb(text, len, 0, &jerr);
+	if (!*ret) {
+		fprintf(stderr, "spctl: %s:%d: not JSON: %s\n", path, jerr.line, jerr.text);
+		return SPCTL_FAIL;
+	}
+	if (!json_is_object(*ret)) {
+		json_decref(*ret);
+		fprintf(stderr, "spctl: %s: want a JSON object\n", path);
+		return SPCTL_FAIL;
+	}
+	return 0;
+}
+
+char *spctl_base64(const void *data, size_t len)
+{
+	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *p = data;
+	char *out = malloc((len + 2) / 3 * 4 + 1), *o = out;
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < len; i += 3) {
+		unsigned v = (unsigned)p[i] << 16;
+
+		if (i + 1 < len)
+			v |= (unsigned)p[i + 1] << 8;
+		if (i + 2 < len)
+			v |= p[i + 2];
+		*o++ = abc[v >> 18 & 63];
+		*o++ = abc[v >> 12 & 63];
+		*o++ = i + 1 < len ? abc[v >> 6 & 63] : '=';
+		*o++ = i + 2 < len ? abc[v & 63] : '=';
+	}
+	*o = '\0';
+	return out;
+}
+
+/* What each KEY of --group sets in a VM entry: the static form's key,
+ * and the dynamic form's (NULL: the key has none). */
+static const struct {
+	const char *key, *stat, *dyn;
+} group_keys[] = {
+	{ "name", "name", "name" },
+	{ "conn", "connectionName", "connectionName" },
+	{ "spec", "specId", "commonSpec" },
+	{ "image", "imageId", "commonImage" },
+	{ "count", "subGroupSize", "subGroupSize" },
+	{ "user", "vmUserAccount", "vmUserAccount" },
+	{ "disk-type", "rootDiskType", "rootDiskType" },
+	{ "disk-size", "rootDiskSize", "rootDiskSize" },
+	{ "vnet", "vNetId", NULL },
+	{ "subnet", "subnetId", NULL },
+	{ "sg", "securityGroupIds", NULL },
+	{ "key", "sshKeyId", NULL },
+};
+
+int spctl_conv_group(const char *opt, const char *arg, json_t **ret)
+{
+	_cleanup_free_ char *buf = strdup(arg);
+	_cleanup_json_ json_t *entry = json_object();
+	const char *value[ELEMENTSOF(group_keys)] = { 0 };
+	char *rest = buf, *field;
+	bool dynamic = true;
+
+	if (!buf || !entry)
+		return spctl_oom();
+	while ((field = strsep(&rest, ",")) != NULL) {
+		char *eq = strchr(field, '=');
+		size_t k = 0;
+
+		if (!*field)
+			continue;
+		if (eq)
+			*eq = '\0';
+		while (k < ELEMENTSOF(group_keys) && strcmp(group_keys[k].key, field))
+			k++;
+		if (!eq || k == ELEMENTSOF(group_keys))
+			return spctl_usage_error("--%s: '%s' is not KEY=VALUE with a KEY of name, conn, spec, image, count, user, disk-type, disk-size, vnet, subnet, sg, key", opt, field);
+		value[k] = eq + 1;
+		if (!group_keys[k].dyn && *value[k])
+			dynamic = false;
+	}
+	for (size_t k = 0; k < ELEMENTSOF(group_keys); k++) {
+		const char *key = dynamic ? group_keys[k].dyn : group_keys[k].stat;
+		json_t *v;
+
+		if (!value[k] || !*value[k] || !key)
+			continue;
+		if (!strcmp(key, "securityGroupIds")) {
+			_cleanup_free_ char *sgs = strdup(value[k]);
+			char *r = sgs, *sg;
+
+			v = json_array();
+			while (sgs && v && (sg = strsep(&r, ";")) != NULL)
+				if (*sg && json_array_append_new(v, json_string(sg)) < 0)
+					json_decref(TAKE_PTR(v));
+		} else {
+			v = json_string(value[k]);
+		}
+		if (json_object_set_new(entry, key, v) < 0)
+			return spctl_usage_error("--%s: out of memory, or a value that is not UTF-8", opt);
+	}
+	for (size_t k = 0; k < 4; k++)
+		if (!value[k] && (k != 1 || !dynamic))
+			return spctl_usage_error("--%s '%s' has no %s=", opt, arg, group_keys[k].key);
+	*ret = TAKE_PTR(entry);
 	return 0;
 }
 

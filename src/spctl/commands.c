@@ -72,6 +72,22 @@ static char *fmt_count(json_t *item, const char *path)
 	return s;
 }
 
+/* "A/B" of the values at the paths "PATH_A/PATH_B" (running/total). */
+static char *fmt_ratio(json_t *item, const char *paths)
+{
+	size_t n = strcspn(paths, "/");
+	_cleanup_free_ char *first = strndup(paths, n);
+	_cleanup_free_ char *a = first ? spctl_json_text(spctl_json_path(item, first)) : NULL;
+	_cleanup_free_ char *b = paths[n] ? spctl_json_text(spctl_json_path(item, paths + n + 1)) : NULL;
+	char *s;
+
+	if (!a && !b)
+		return NULL;
+	if (asprintf(&s, "%s/%s", a ? a : "?", b ? b : "?") < 0)
+		return NULL;
+	return s;
+}
+
 /* "1x NVIDIA V100" per GPU kind; counts of "-1" mean none. */
 static char *fmt_gpu(json_t *item, const char *path)
 {
@@ -237,6 +253,41 @@ static const struct resource res_destroy = {
 };
 static const struct resource res_cspname = { "resource", "/cspresourcename", .value_key = "Name" };
 
+/* The service layer: namespaces, MCIS (under /ns/<--ns>), requests. */
+static const struct resource res_ns = {
+	"namespace", "/ns", "ns", COLUMNS({ "NAME", "id" }, { "DESCRIPTION", "description" }),
+	.value_key = "message", /* delete */
+};
+static const struct resource res_ns_create = { "namespace", "/ns", .pos_field = "name" };
+static const struct resource res_mcis = {
+	"MCIS", "/mcis", "mcis",
+	COLUMNS({ "NAME", "id" }, { "STATUS", "status" },
+		{ "RUNNING", "statusCount.countRunning/statusCount.countTotal", fmt_ratio },
+		{ "TARGET", "targetAction" }, { "DESCRIPTION", "description" }),
+	.in_ns = true, .show = spctl_show_mcis,
+};
+static const struct resource res_mcis_delete = {
+	"MCIS", "/mcis", .in_ns = true, .show = spctl_show_action,
+};
+static const struct resource res_mcis_scale = {
+	"MCIS", "/mcis", .sub = "/subgroup", .in_ns = true, .pos_field = "numVMsToAdd",
+	.show = spctl_show_mcis,
+};
+static const struct resource res_mcis_cmd = {
+	"MCIS", "/cmd/mcis", .in_ns = true, .show = spctl_show_cmd,
+};
+static const struct resource res_mcis_copy = {
+	"MCIS", "/transferFile/mcis", .in_ns = true, .show = spctl_show_copy,
+};
+static const struct resource res_request = { "request", "/request", .value_key = "message" };
+static const struct resource res_requests = {
+	"request", "/requests", "request",
+	COLUMNS({ "ID", "requestId" }, { "NAMESPACE", "namespace" }, { "KIND", "kind" },
+		{ "TARGET", "target" }, { "STATUS", "status" },
+		{ "PROGRESS", "progress.done/progress.total", fmt_ratio },
+		{ "STARTED", "startTime" }, { "MESSAGE", "error.message|progress.message" }),
+};
+
 static const struct resource res_version = { "version", "/version" };
 /* /readyz, not /health: it also asks the metadata store. */
 static const struct resource res_health = { "health", "/readyz", .value_key = "message" };
@@ -288,6 +339,31 @@ static const struct resource res_health = { "health", "/readyz", .value_key = "m
 	{ "type", 't', OPT_VALUE, .required = true, .metavar = "TYPE", .help = "resource type: vpc, subnet, sg, keypair, vm, disk, myimage, nlb, cluster, ...", .where = prefix "ResourceType" }, \
 	{ "resource", 'r', OPT_VALUE, .required = true, .metavar = "NAME", .help = "resource name", .where = prefix "ResourceName" }
 
+/* The namespace of the MCIS commands. */
+#define O_NS \
+	{ "ns", 'n', OPT_VALUE, .required = true, .metavar = "NS", .help = "namespace (default: $SPIDER_NS)", .env = "SPIDER_NS" }
+#define O_DESCRIPTION(required_) \
+	{ "description", 'd', OPT_VALUE, .required = required_, .metavar = "TEXT", .help = "what it is for", .field = "description" }
+#define O_NO_WAIT \
+	{ "no-wait", 0, OPT_FLAG, .help = "print the request id and return at once instead of following the request (then: 'spctl request follow ID')" }
+#define O_MCIS_FILE(what) \
+	{ "file", 'f', OPT_VALUE, .metavar = "FILE", .help = what " (JSON, docs/api.md; '-': standard input); options given too replace its fields", .conflicts = "group" }
+#define O_GROUP_HELP \
+	"name=G,conn=CONN,spec=SPEC,image=IMAGE and, after commas, any of count=N (VMs G-1 to G-N), " \
+	"user=USER, disk-type=TYPE, disk-size=GB; with vnet=VPC, subnet=SUBNET, sg=SG1;SG2 and key=KEYPAIR " \
+	"the VMs use those resources of CONN (a static MCIS), without them the server makes default ones " \
+	"per connection (dynamic); spec and image may be CONN+NAME instead of conn=CONN"
+#define O_POLICY \
+	{ "policy", 0, OPT_VALUE, .metavar = "POLICY", .help = "when some VMs fail: continue (default; they stay, Failed), rollback (remove all the request made) or refine (remove the failed VMs)", .field = "policyOnPartialFailure" }
+#define O_DYNAMIC \
+	{ "dynamic", 0, OPT_FLAG, .help = "create with the dynamic form even when the entries name neither kind (e.g. a file without commonSpec)" }
+/* The VMs a call is on: one VM (in the path or the query) or a subGroup. */
+#define O_MCIS_TARGET(where, key) \
+	{ "vm", 0, OPT_VALUE, .metavar = "VM", .help = "only this VM (e.g. g1-2)", .where = key, .conflicts = "subgroup" }, \
+	{ "subgroup", 0, OPT_VALUE, .metavar = "GROUP", .help = "only this subGroup's VMs", .query = "subGroupId" }
+#define O_VM_USER \
+	{ "vm-user", 0, OPT_VALUE, .metavar = "USER", .help = "log in as USER (default: the VM's user)", .field = "userName" }
+
 /* ---- the table -------------------------------------------------------- */
 
 #define LIST(res_, summary_, opts_) \
@@ -336,6 +412,20 @@ static const struct resource res_health = { "health", "/readyz", .value_key = "m
 	{ action_, summary_, "NAME", 1, 1, OPTS(O_CONN_BODY), \
 	  &(const struct resource){ "VM", "/controlvm", .query = "action=" action_, .value_key = "Status" }, \
 	  spctl_run_change, .method = "PUT" }
+
+/* PUT /ns/NS/control/mcis/NAME[/vm/VM]?action=... */
+#define MCIS_CONTROL(action_) \
+	&(const struct resource){ "MCIS", "/control/mcis", .query = "action=" action_, .in_ns = true, \
+				  .show = spctl_show_action }
+#define MCIS_ACTION(action_, summary_) \
+	{ action_, summary_, "NAME", 1, 1, \
+	  OPTS(O_NS, O_MCIS_TARGET(segment, "/vm/"), \
+	       { "sequence", 0, OPT_FLAG, .help = "one VM after another, each until it reaches its target (default: all at once)", .query = "mode", .flag_value = "sequence" }, \
+	       { "order", 0, OPT_VALUE, .metavar = "VM,VM,...", .help = "the VMs in this order (default: the MCIS's)", .query = "order", .needs = "sequence" }, \
+	       { "continue-on-error", 0, OPT_FLAG, .help = "go on past a VM that fails (default: stop; the rest are skipped)", .query = "continueOnError", .needs = "sequence" }, \
+	       { "force", 0, OPT_FLAG, .help = "skip the state guard (act on VMs in any state)", .query = "force" }, \
+	       O_NO_WAIT), \
+	  MCIS_CONTROL(action_), spctl_run_long, .method = "PUT" }
 
 #define END { 0 }
 
@@ -580,6 +670,72 @@ const struct command spctl_commands[] = {
 		{ NULL, "Print the name Spider gave a resource in the cloud", "NAME", 1, 1,
 		  OPTS(O_CONN, { "type", 't', OPT_VALUE, .required = true, .metavar = "TYPE", .help = "resource type: vpc, subnet, sg, keypair, vm, disk, myimage, nlb, cluster, ...", .query = "ResourceType" }),
 		  &res_cspname, spctl_run_value },
+		END } },
+	{ "ns", "namespaces: where MCIS live", (const struct verb[]){
+		{ "create", "Create a namespace (lower-case letters, digits and '-')", "NAME", 1, 1,
+		  OPTS(O_DESCRIPTION(false)), &res_ns_create, spctl_run_create },
+		LIST(res_ns, "List namespaces", NO_OPTS),
+		GET(res_ns, "Show a namespace", NO_OPTS),
+		{ "update", "Change the description of a namespace", "NAME", 1, 1,
+		  OPTS(O_DESCRIPTION(true)), &res_ns, spctl_run_create, .method = "PUT" },
+		{ "delete", "Delete a namespace that holds no MCIS", "NAME", 1, 1,
+		  OPTS({ "force", 'f', OPT_FLAG, .help = "terminate and delete every MCIS in it first, and its default resources", .query = "force" }),
+		  &res_ns, spctl_run_change },
+		END } },
+	{ "mcis", "multi-cloud services: groups of VMs over any connections", (const struct verb[]){
+		{ "create", "Create an MCIS and follow the request until its VMs run", "[NAME]", 0, 1,
+		  OPTS(O_NS, O_MCIS_FILE("the request"),
+		       { "group", 'g', OPT_LIST, .metavar = "SPEC", .help = "a subGroup of VMs (repeatable): " O_GROUP_HELP, .field = "vm", .conv = spctl_conv_group },
+		       O_POLICY, O_DYNAMIC, O_DESCRIPTION(false), O_NO_WAIT),
+		  &res_mcis, spctl_run_mcis_create },
+		{ "list", "List the MCIS of a namespace", "", 0, 0,
+		  OPTS(O_NS, { "status", 0, OPT_FLAG, .help = "ask the clouds for every VM's status now (default: the stored state)", .query = "option", .flag_value = "status" }),
+		  &res_mcis, spctl_run_list },
+		{ "get", "Show an MCIS and its VMs", "NAME", 1, 1,
+		  OPTS(O_NS, { "status", 0, OPT_FLAG, .help = "ask the clouds for every VM's status now (default: the stored state)", .query = "option", .flag_value = "status" },
+		       { "access", 0, OPT_FLAG, .help = "show how to reach each VM (IPs, SSH port, user, key pair)", .query = "option", .flag_value = "accessinfo", .conflicts = "status" }),
+		  &res_mcis, spctl_run_mcis_get },
+		{ "delete", "Delete an MCIS whose VMs are all terminated (or failed)", "NAME", 1, 1,
+		  OPTS(O_NS, { "terminate", 0, OPT_FLAG, .help = "terminate its VMs first", .query = "option", .flag_value = "terminate", .conflicts = "force" },
+		       { "force", 'f', OPT_FLAG, .help = "terminate its VMs first, going on past failures", .query = "option", .flag_value = "force" },
+		       O_NO_WAIT),
+		  &res_mcis_delete, spctl_run_long, .method = "DELETE" },
+		{ "add-vm", "Add a subGroup of VMs to an MCIS", "NAME", 1, 1,
+		  OPTS(O_NS, O_MCIS_FILE("one VM entry"),
+		       { "group", 'g', OPT_VALUE, .metavar = "SPEC", .help = "the subGroup: " O_GROUP_HELP },
+		       O_POLICY, O_DYNAMIC, O_NO_WAIT),
+		  &res_mcis, spctl_run_mcis_add_vm },
+		{ "scale", "Add COUNT VMs to a subGroup, made like its first VM", "NAME SUBGROUP COUNT", 3, 3,
+		  OPTS(O_NS, O_NO_WAIT), &res_mcis_scale, spctl_run_long },
+		{ "refine", "Remove the MCIS's Failed and Undefined VMs from it", "NAME", 1, 1,
+		  OPTS(O_NS), MCIS_CONTROL("refine"), spctl_run_long, .method = "PUT" },
+		MCIS_ACTION("suspend", "Suspend (stop) the VMs of an MCIS"),
+		MCIS_ACTION("resume", "Resume the suspended VMs of an MCIS"),
+		MCIS_ACTION("reboot", "Reboot the VMs of an MCIS"),
+		MCIS_ACTION("terminate", "Terminate the VMs of an MCIS (it stays, with its VMs Terminated)"),
+		{ "cmd", "Run commands on the Running VMs over SSH and show what each printed; exits 1 when one fails", "NAME [--] COMMAND...", 1, (size_t)-1,
+		  OPTS(O_NS, O_MCIS_TARGET(query, "vmId"),
+		       { "command", 'c', OPT_LIST, .metavar = "CMD", .help = "a command (repeatable), run before those after NAME; the commands of a VM run in order, each to its end", .field = "command" },
+		       O_VM_USER,
+		       { "cmd-timeout", 0, OPT_VALUE, .number = true, .metavar = "SEC", .help = "give each VM SEC seconds for all its commands (server default 600, at most 7200)", .field = "timeoutSeconds" },
+		       O_NO_WAIT),
+		  &res_mcis_cmd, spctl_run_mcis_cmd },
+		{ "copy", "Copy a file (up to 32 MiB) to the Running VMs over SSH", "NAME LOCAL_FILE REMOTE_PATH", 3, 3,
+		  OPTS(O_NS, O_MCIS_TARGET(query, "vmId"),
+		       { "mode", 'm', OPT_VALUE, .metavar = "MODE", .help = "the remote file's mode, octal (default 0644)", .field = "mode" },
+		       O_VM_USER, O_NO_WAIT),
+		  &res_mcis_copy, spctl_run_mcis_copy },
+		END } },
+	{ "request", "the server's long calls (MCIS create, actions, commands): progress and result", (const struct verb[]){
+		{ "get", "Show a request: its status, progress and result or error", "ID", 1, 1, NO_OPTS,
+		  &res_request, spctl_run_get },
+		{ "list", "List the requests the server remembers (the last 1000)", "", 0, 0,
+		  OPTS({ "ns", 'n', OPT_VALUE, .metavar = "NS", .help = "only this namespace's ($SPIDER_NS is not used)", .query = "ns" },
+		       { "status", 0, OPT_VALUE, .metavar = "STATUS", .help = "only those with this status: Handling, Success, Error or Interrupted", .query = "status" }),
+		  &res_requests, spctl_run_list },
+		{ "follow", "Follow a request to its end with its progress, then show its result", "ID", 1, 1,
+		  NO_OPTS, &res_request, spctl_run_follow },
+		{ "delete", "Forget a request that has ended", "ID", 1, 1, NO_OPTS, &res_request, spctl_run_change },
 		END } },
 	{ "version", "client and server versions", (const struct verb[]){
 		{ NULL, "Show the client and server versions", "", 0, 0, NO_OPTS, &res_version, spctl_run_version },

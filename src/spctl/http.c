@@ -12,16 +12,11 @@
 #include <string.h>
 
 #include "spctl/spctl.h"
+#include "util/buf.h"
 
 #include "util/banned.h"
 
 #define CONNECT_TIMEOUT_MS 10000L
-
-struct buf {
-	char *data;
-	size_t len, cap;
-	bool too_big;
-};
 
 static void curl_easy_cleanupp(CURL **c)
 {
@@ -36,30 +31,12 @@ static void curl_slist_free_allp(struct curl_slist **l)
 
 static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
-	struct buf *b = userdata;
+	sp_buf *b = userdata;
 	size_t n = size * nmemb;
 
-	if (n > SPCTL_MAX_RESPONSE - b->len) {
-		b->too_big = true;
-		return 0; /* makes curl fail with CURLE_WRITE_ERROR */
-	}
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 16384;
-		char *p;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		if (cap > SPCTL_MAX_RESPONSE + 1)
-			cap = SPCTL_MAX_RESPONSE + 1;
-		p = realloc(b->data, cap);
-		if (!p)
-			return 0;
-		b->data = p;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, ptr, n);
-	b->len += n;
-	b->data[b->len] = '\0';
+	/* 0 makes curl fail with CURLE_WRITE_ERROR. */
+	if (sp_buf_append(b, ptr, n) < 0 || b->truncated)
+		return 0;
 	return n;
 }
 
@@ -95,7 +72,7 @@ void spctl_reply_clear(struct reply *r)
 
 /* The server's {"message"} or, for a body that is not ours, its first line. */
 static void report_status(const struct spctl *ctl, long status,
-			  const struct buf *b)
+			  const sp_buf *b)
 {
 	_cleanup_json_ json_t *j = b->data ? json_loadb(b->data, b->len, 0, NULL) : NULL;
 	const char *msg = json_string_value(json_object_get(j, "message"));
@@ -125,7 +102,7 @@ int spctl_call(const struct spctl *ctl, const char *method, const char *path,
 	_cleanup_wipe_ char *payload /* may hold secrets */ = NULL;
 	_cleanup_free_ char *url = NULL;
 	char errbuf[CURL_ERROR_SIZE] = "";
-	struct buf b = { 0 };
+	sp_buf b = { .max = SPCTL_MAX_RESPONSE };
 	struct curl_slist *h;
 	json_t *j;
 	json_error_t jerr;
@@ -176,7 +153,7 @@ int spctl_call(const struct spctl *ctl, const char *method, const char *path,
 	}
 
 	rc = curl_easy_perform(c);
-	if (rc == CURLE_FILESIZE_EXCEEDED || b.too_big) {
+	if (rc == CURLE_FILESIZE_EXCEEDED || b.truncated) {
 		fprintf(stderr, "spctl: %s %s: the response is larger than %zu MiB\n", method, url, SPCTL_MAX_RESPONSE >> 20);
 		free(b.data);
 		return -1;

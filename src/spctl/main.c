@@ -68,8 +68,9 @@ static void help_global(void)
 	spctl_print_options(spctl_global_opts);
 	printf("  -h, --help                  show help (also after any command or verb)\n"
 	       "\n"
-	       "Environment: SPIDER_SERVER, SPIDER_USERNAME, SPIDER_PASSWORD, and\n"
-	       "SPIDER_CONNECTION for the commands that take -c.\n"
+	       "Environment: SPIDER_SERVER, SPIDER_USERNAME, SPIDER_PASSWORD,\n"
+	       "SPIDER_CONNECTION for the commands that take -c, and SPIDER_NS for the\n"
+	       "namespace of the MCIS commands (-n).\n"
 	       "\n"
 	       "Exit status: 0 success, 1 the request failed, 2 usage error.\n");
 }

@@ -7,6 +7,10 @@
  *   commands.c  the command table: resources, columns, options, verbs
  *   verbs.c     what the verbs do: the generic ones and those with a shape
  *               of their own
+ *   mcis.c      the verbs of namespaces and MCIS with a shape of their own,
+ *               and how the results of long calls are shown
+ *   follow.c    long calls: start a request, follow it to its end with a
+ *               progress bar, show its result
  *   args.c      parses a verb's options from its declarative table
  *   body.c      JSON request bodies from the options (KEY=VALUE, rules,
  *               subnets, stdin, files)
@@ -32,6 +36,8 @@ enum { SPCTL_OK = 0, SPCTL_FAIL = 1, SPCTL_USAGE = 2 };
 /* Caps on what we read: a server response, and --kv-file or stdin. */
 #define SPCTL_MAX_RESPONSE ((size_t)64 << 20)
 #define SPCTL_MAX_INPUT ((size_t)1 << 20)
+/* Cap on a file that 'mcis copy' sends (base64 makes it a third larger). */
+#define SPCTL_MAX_UPLOAD ((size_t)32 << 20)
 
 #define SPCTL_DEFAULT_SERVER "http://127.0.0.1:1024"
 
@@ -82,6 +88,11 @@ struct opt {
 	const char *kv_key;  /* KeyValueInfoList key */
 	const char *segment; /* the value goes into the path after this ("/") */
 	opt_conv_fn conv;    /* .field's JSON for a value; NULL: a string */
+	/* OPT_FLAG with .query: the value sent ("mode=sequence"); NULL:
+	 * "true". */
+	const char *flag_value;
+	const char *conflicts; /* an option that cannot be given with this one */
+	const char *needs;     /* an option this one is meaningless without */
 };
 
 struct optval {
@@ -128,6 +139,15 @@ struct verb;
 struct column;
 
 /*
+ * Shows the result of a long call (the "result" of a finished request, or
+ * the answer of a call that did not need one) when print is set; with
+ * --json only the exit code is wanted.  Returns the exit code: failures
+ * inside the result (a VM that failed, a command that exited non-zero)
+ * are reported on stderr and make it SPCTL_FAIL.
+ */
+typedef int (*spctl_result_fn)(json_t *result, bool print);
+
+/*
  * What a group of verbs works on; the generic verbs are driven by it.  The
  * path of a request is path, then each positional argument as a segment
  * (sub after the first one: /vpc/VPC/subnet/NAME), then the .segment
@@ -142,6 +162,11 @@ struct resource {
 	const char *sub;       /* "/check": appended after /NAME */
 	const char *query;     /* "action=suspend": always in the query */
 	const char *value_key; /* "count": the answer is {"count": value} */
+	bool in_ns;            /* the path starts with /ns/<--ns> */
+	/* The last positional argument goes into the body under this key
+	 * instead of into the path (ns create NAME, mcis scale ... COUNT). */
+	const char *pos_field;
+	spctl_result_fn show;  /* long calls: how their result is shown */
 };
 
 typedef int (*verb_fn)(struct spctl *ctl, const struct verb *v,
@@ -189,6 +214,33 @@ int spctl_run_version(struct spctl *ctl, const struct verb *v, const struct args
 int spctl_run_vm_list(struct spctl *ctl, const struct verb *v, const struct args *a);
 int spctl_run_keypair_create(struct spctl *ctl, const struct verb *v, const struct args *a);
 int spctl_run_destroy(struct spctl *ctl, const struct verb *v, const struct args *a);
+/* Long calls (follow.c): the generic one sends the request the table
+ * describes; follow follows the request named by the argument. */
+int spctl_run_long(struct spctl *ctl, const struct verb *v, const struct args *a);
+int spctl_run_follow(struct spctl *ctl, const struct verb *v, const struct args *a);
+/* Send verb v's long call (v->method, default POST) with this path and
+ * body: a 202 is followed to its end (or, with --no-wait, its request id
+ * printed), any other answer is the result itself; either is shown with
+ * v->res->show.  path NULL: out of memory.  Returns the exit code. */
+int spctl_long_call(struct spctl *ctl, const struct verb *v, const struct args *a,
+		    const char *path, const json_t *body);
+/* mcis.c */
+int spctl_run_mcis_create(struct spctl *ctl, const struct verb *v, const struct args *a);
+int spctl_run_mcis_add_vm(struct spctl *ctl, const struct verb *v, const struct args *a);
+int spctl_run_mcis_get(struct spctl *ctl, const struct verb *v, const struct args *a);
+int spctl_run_mcis_cmd(struct spctl *ctl, const struct verb *v, const struct args *a);
+int spctl_run_mcis_copy(struct spctl *ctl, const struct verb *v, const struct args *a);
+
+/* How the results of the MCIS long calls are shown (mcis.c): an MCIS
+ * (create, add-vm, scale), a lifecycle action or delete, remote commands,
+ * a file copy. */
+int spctl_show_mcis(json_t *result, bool print);
+int spctl_show_action(json_t *result, bool print);
+int spctl_show_cmd(json_t *result, bool print);
+int spctl_show_copy(json_t *result, bool print);
+/* The one for a request's "kind" (mcisCreate, mcisControl, ...); NULL
+ * for a kind spctl does not know. */
+spctl_result_fn spctl_show_for_kind(const char *kind);
 
 /* The command being run, for the --help hint ("driver create"); NULL
  * before the command is known. */
@@ -229,6 +281,20 @@ int spctl_kv_append_arg(json_t *list, const char *opt, const char *arg);
 /* json_decref of a body of ours, wiping every string value in it first
  * (credential values, passwords). */
 void spctl_json_wipe_decrefp(json_t **p);
+/* All of the file at path ('-': standard input), at most max bytes, with
+ * a NUL after them.  Returns 0 with *ret (free it) and *ret_len set, or
+ * an exit code after reporting. */
+int spctl_read_file(const char *path, size_t max, char **ret, size_t *ret_len);
+/* A JSON object from the file at path ('-': standard input), at most
+ * SPCTL_MAX_INPUT bytes.  Returns 0 with *ret set, or an exit code after
+ * reporting. */
+int spctl_read_json(const char *path, json_t **ret);
+/* Base64 (RFC 4648, padded) of data[0..len); NULL when out of memory. */
+char *spctl_base64(const void *data, size_t len);
+/* NAME=G,conn=C,spec=S,image=I,... (see 'spctl mcis create --help') to
+ * one VM entry of an MCIS request: the static form when it names a VPC,
+ * subnet, security groups or key pair, else the dynamic one. */
+int spctl_conv_group(const char *opt, const char *arg, json_t **ret);
 /* Ask on the terminal; true when the answer is exactly "yes". */
 bool spctl_confirm(const char *question);
 
@@ -285,5 +351,25 @@ void spctl_print_object(json_t *obj, bool hide_values);
 /* Pretty-print a JSON text without re-encoding it, so numbers, key order
  * and escapes stay exactly as the server sent them. */
 void spctl_print_json(const char *raw, size_t len);
+
+/* ---- helpers of the verbs (verbs.c) ------------------------------------ */
+
+void spctl_reply_clearp(struct reply *r);
+#define _cleanup_reply_ _cleanup_(spctl_reply_clearp)
+/* Reports that memory ran out; returns SPCTL_FAIL. */
+int spctl_oom(void);
+/* The path of a request on res with the first npos positional arguments
+ * of a (see struct resource); NULL when out of memory. */
+char *spctl_build_path(const struct resource *res, const struct args *a, size_t npos);
+/* The body of verb v's request: the options' (spctl_body_build) and the
+ * positional .pos_field; NULL in *ret when the verb sends none.  Returns
+ * 0 or an exit code after reporting. */
+int spctl_verb_body(const struct resource *res, const struct args *a, json_t **ret);
+/* One request; with --json, print the answer as is.  Returns 0 or an exit
+ * code after reporting. */
+int spctl_request(const struct spctl *ctl, const char *method, const char *path,
+		  const json_t *body, struct reply *ret);
+/* A table of items, or SPCTL_FAIL when items is NULL (already reported). */
+int spctl_table(const struct column *cols, json_t *items);
 
 #endif

@@ -20,13 +20,12 @@
 
 #include "util/banned.h"
 
-static void spctl_reply_clearp(struct reply *r)
+void spctl_reply_clearp(struct reply *r)
 {
 	spctl_reply_clear(r);
 }
-#define _cleanup_reply_ _cleanup_(spctl_reply_clearp)
 
-static int oom(void)
+int spctl_oom(void)
 {
 	fputs("spctl: out of memory\n", stderr);
 	return SPCTL_FAIL;
@@ -34,8 +33,7 @@ static int oom(void)
 
 /* ---- requests --------------------------------------------------------- */
 
-/* The path of a request, as struct resource describes it. */
-static char *build_path(const struct resource *res, const struct args *a)
+char *spctl_build_path(const struct resource *res, const struct args *a, size_t npos)
 {
 	_cleanup_free_ char *out = NULL;
 	size_t len = 0;
@@ -45,8 +43,15 @@ static char *build_path(const struct resource *res, const struct args *a)
 
 	if (!f)
 		return NULL;
+	if (res->in_ns) {
+		_cleanup_free_ char *e = spctl_escape(spctl_arg_str(a, "ns"));
+
+		ok = e && fprintf(f, "/ns/%s", e) > 0;
+	}
 	fputs(res->path, f);
-	for (size_t i = 0; ok && i < a->npos; i++) {
+	if (res->pos_field && npos && npos == a->npos)
+		npos--;
+	for (size_t i = 0; ok && i < npos && i < a->npos; i++) {
 		_cleanup_free_ char *e = spctl_escape(a->pos[i]);
 
 		ok = e && fprintf(f, "/%s%s", e, i == 0 && res->sub ? res->sub : "") > 0;
@@ -69,7 +74,10 @@ static char *build_path(const struct resource *res, const struct args *a)
 
 		if (!o->query || !a->val[k].set)
 			continue;
-		e = spctl_escape(o->kind == OPT_FLAG ? "true" : a->val[k].value);
+		if (o->kind != OPT_FLAG)
+			e = spctl_escape(a->val[k].value);
+		else
+			e = spctl_escape(o->flag_value ? o->flag_value : "true");
 		ok = e && fprintf(f, "%c%s=%s", sep, o->query, e) > 0;
 		sep = '&';
 	}
@@ -78,17 +86,37 @@ static char *build_path(const struct resource *res, const struct args *a)
 	return TAKE_PTR(out);
 }
 
-/* One request; with --json, print the answer as is.  Returns 0 or an exit
- * code after reporting. */
-static int request(const struct spctl *ctl, const char *method, const char *path,
-		   const json_t *body, struct reply *ret)
+static char *build_path(const struct resource *res, const struct args *a)
+{
+	return spctl_build_path(res, a, a->npos);
+}
+
+int spctl_request(const struct spctl *ctl, const char *method, const char *path,
+		  const json_t *body, struct reply *ret)
 {
 	if (!path)
-		return oom();
+		return spctl_oom();
 	if (spctl_call(ctl, method, path, body, ret) < 0)
 		return SPCTL_FAIL;
 	if (ctl->json)
 		spctl_print_json(ret->raw, ret->len);
+	return 0;
+}
+
+int spctl_verb_body(const struct resource *res, const struct args *a, json_t **ret)
+{
+	_cleanup_(spctl_json_wipe_decrefp) json_t *body = NULL;
+	int rc;
+
+	*ret = NULL;
+	if (!spctl_body_wanted(a->opts) && !res->pos_field)
+		return 0;
+	if ((rc = spctl_body_build(a, &body)) != 0)
+		return rc;
+	if (res->pos_field && a->npos &&
+	    json_object_set_new(body, res->pos_field, json_string(a->pos[a->npos - 1])) < 0)
+		return spctl_usage_error("%s: the value is not UTF-8", a->pos[a->npos - 1]);
+	*ret = TAKE_PTR(body);
 	return 0;
 }
 
@@ -102,10 +130,10 @@ static int call_res(const struct spctl *ctl, const char *method, const struct re
 	int rc;
 
 	if (!path)
-		return oom();
-	if (spctl_body_wanted(a->opts) && (rc = spctl_body_build(a, &body)) != 0)
+		return spctl_oom();
+	if ((rc = spctl_verb_body(res, a, &body)) != 0)
 		return rc;
-	return request(ctl, v->method ? v->method : method, path, body, ret);
+	return spctl_request(ctl, v->method ? v->method : method, path, body, ret);
 }
 
 static int call(const struct spctl *ctl, const char *method, const struct verb *v,
@@ -156,7 +184,7 @@ static int show(const struct spctl *ctl, const struct verb *v, const struct repl
 	return SPCTL_OK;
 }
 
-static int table(const struct column *cols, json_t *items)
+int spctl_table(const struct column *cols, json_t *items)
 {
 	return items && spctl_print_table(cols, items) == 0 ? SPCTL_OK : SPCTL_FAIL;
 }
@@ -189,7 +217,7 @@ int spctl_run_list(struct spctl *ctl, const struct verb *v, const struct args *a
 
 	if (rc || ctl->json)
 		return rc;
-	return table(v->res->columns, list_of(&r, v->res->list_key));
+	return spctl_table(v->res->columns, list_of(&r, v->res->list_key));
 }
 
 /* The answer as "key: value" lines. */
@@ -301,12 +329,12 @@ int spctl_run_mapping(struct spctl *ctl, const struct verb *v, const struct args
 	if (info) {
 		if (asprintf(&info_path, "%sinfo", res.path) < 0) {
 			info_path = NULL;
-			return oom();
+			return spctl_oom();
 		}
 		res.path = info_path;
 		info_cols = columns_with(res.columns, 0, &mapping_columns[0]);
 		if (!info_cols)
-			return oom();
+			return spctl_oom();
 	}
 	if ((rc = call_res(ctl, "GET", &res, v, a, &r)) != 0 || ctl->json)
 		return rc;
@@ -324,16 +352,16 @@ int spctl_run_mapping(struct spctl *ctl, const struct verb *v, const struct args
 			json_t *row = json_object_get(e, "IId") ? json_copy(e) : json_pack("{s:O}", "IId", e);
 
 			if (!row)
-				return oom();
+				return spctl_oom();
 			if (json_object_set_new(row, "List", json_string(mapping_lists[m].label)) < 0) {
 				json_decref(row);
-				return oom();
+				return spctl_oom();
 			}
 			if (json_array_append_new(rows, row) < 0)
-				return oom();
+				return spctl_oom();
 		}
 	}
-	return table(info ? info_cols : mapping_columns, rows);
+	return spctl_table(info ? info_cols : mapping_columns, rows);
 }
 
 /* ---- verbs with their own shape --------------------------------------- */
@@ -352,13 +380,13 @@ int spctl_run_driver_create(struct spctl *ctl, const struct verb *v, const struc
 	if (!spctl_arg_str(a, "lib")) {
 		if (asprintf(&lib, "%s-driver-v1.0.so", spctl_arg_str(a, "provider")) < 0) {
 			lib = NULL;
-			return oom();
+			return spctl_oom();
 		}
 		for (char *p = lib; *p; p++)
 			*p = (char)tolower((unsigned char)*p);
 		json_object_set_new(body, "DriverLibFileName", json_string(lib));
 	}
-	rc = request(ctl, "POST", v->res->path, body, &r);
+	rc = spctl_request(ctl, "POST", v->res->path, body, &r);
 	return rc ? rc : show(ctl, v, &r);
 }
 
@@ -399,13 +427,13 @@ int spctl_run_price_get(struct spctl *ctl, const struct verb *v, const struct ar
 	int rc;
 
 	if (json_object_set_new(body, "FilterList", filters) < 0)
-		return oom();
+		return spctl_oom();
 	for (size_t i = 0; i < filter->n; i++)
 		if ((rc = spctl_kv_append_arg(filters, "filter", filter->items[i])) != 0)
 			return rc;
-	if ((rc = request(ctl, "POST", path, body, &r)) != 0 || ctl->json)
+	if ((rc = spctl_request(ctl, "POST", path, body, &r)) != 0 || ctl->json)
 		return rc;
-	return table(price_columns, list_of(&r, "PriceList"));
+	return spctl_table(price_columns, list_of(&r, "PriceList"));
 }
 
 int spctl_run_version(struct spctl *ctl, const struct verb *v, const struct args *a)
@@ -450,11 +478,11 @@ int spctl_run_vm_list(struct spctl *ctl, const struct verb *v, const struct args
 
 			if (name && n && status && !strcmp(name, n) &&
 			    json_object_set(vm, "VmStatus", status) < 0)
-				return oom();
+				return spctl_oom();
 		}
 	}
 	cols = columns_with(v->res->columns, 2, &status_column);
-	return cols ? table(cols, vms) : oom();
+	return cols ? spctl_table(cols, vms) : spctl_oom();
 }
 
 /* The private key is a secret: wipe the answer before it is freed. */
@@ -545,12 +573,12 @@ int spctl_run_keypair_create(struct spctl *ctl, const struct verb *v, const stru
 		return rc;
 	explicit_bzero((char *)json_string_value(key), json_string_length(key));
 	if (json_object_set_new(r.json, "PrivateKey", json_sprintf("(written to %s)", file)) < 0)
-		return oom();
+		return spctl_oom();
 	if (!ctl->json)
 		return show(ctl, v, &r);
 	dump = json_dumps(r.json, JSON_COMPACT);
 	if (!dump)
-		return oom();
+		return spctl_oom();
 	spctl_print_json(dump, strlen(dump));
 	return SPCTL_OK;
 }
@@ -588,7 +616,7 @@ int spctl_run_destroy(struct spctl *ctl, const struct verb *v, const struct args
 			return spctl_usage_error("this deletes every resource of connection '%s': give --yes to confirm (standard input is not a terminal)", conn);
 		if (asprintf(&question, "Delete every resource of connection '%s' (VMs, disks, MyImages, key pairs, security groups, VPCs, ...)? Type 'yes' to go on:", conn) < 0) {
 			question = NULL;
-			return oom();
+			return spctl_oom();
 		}
 		if (!spctl_confirm(question)) {
 			fputs("spctl: not confirmed; nothing was deleted\n", stderr);

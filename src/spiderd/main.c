@@ -10,6 +10,8 @@
 
 #include "core/cim.h"
 #include "core/conn.h"
+#include "core/events.h"
+#include "core/mcis.h"
 #include "core/fanout.h"
 #include "rest/rest.h"
 #include "util/log.h"
@@ -17,6 +19,7 @@
 #define MAX_BODY_DEFAULT (1024 * 1024)
 #define MAX_BODY_LIMIT (64 * 1024 * 1024)
 #define GRACE_SECONDS 30.0
+#define EVENTS_KEPT 4096
 
 typedef struct options {
 	const char *listen;
@@ -326,7 +329,8 @@ int main(int argc, char **argv)
 
 	if (sp_key_load(getenv("SPIDER_SECRET_KEY"), key_path, &core.key, &err) < 0 ||
 	    sp_store_sqlite_open(db_path, &core.store, &err) < 0 ||
-	    sp_conn_cache_new(&core.conns) < 0) {
+	    sp_conn_cache_new(&core.conns) < 0 ||
+	    sp_events_new(EVENTS_KEPT, &core.events, &err) < 0) {
 		sp_log_error("%s", err.message[0] ? err.message : "out of memory");
 		goto out;
 	}
@@ -366,6 +370,11 @@ int main(int argc, char **argv)
 			sp_log_warn("%zu resources were being created or deleted when spiderd last stopped: unfinished creates dropped, deletes undone (see /spider/allvm and friends for cloud objects left behind)", recovered);
 	}
 
+	if (sp_mcis_open(&core, &err) < 0) {
+		sp_log_error("%s", err.message);
+		goto out;
+	}
+
 	scfg = (sp_server_config){ .listen = o.listen, .max_body = o.max_body };
 	if (sp_server_start(&core, auth, &scfg, &server, &err) < 0) {
 		sp_log_error("%s", err.message);
@@ -381,9 +390,20 @@ int main(int argc, char **argv)
 	if (sigwait(&sigs, &sig) != 0)
 		sig = SIGTERM;
 	sp_log_info("%s received; finishing requests in flight", strsignal(sig));
+	/* Event streams end now rather than hold up the stop. */
+	sp_events_close(core.events);
 	sp_server_stop(server, GRACE_SECONDS);
 	server = NULL;
 	rc = 0;
+	/* Service requests (creates, actions, commands) run on after their
+	 * clients: give them the grace time, then stop whatever is left. */
+	if (core.mcis) {
+		sp_mcis_close(&core, GRACE_SECONDS);
+		if (core.mcis) {
+			sp_log_warn("service requests still running after %.0f s; exiting without cleaning up", GRACE_SECONDS);
+			return rc;
+		}
+	}
 	/* A list item given up on may still be in a driver call that uses
 	 * everything below; let it finish first. */
 	if (!sp_fanout_drain(GRACE_SECONDS)) {
@@ -392,8 +412,10 @@ int main(int argc, char **argv)
 	}
 out:
 	sp_server_stop(server, 0);
+	sp_mcis_close(&core, 0);
 	sp_hiscall_close(core.hiscall);
 	sp_conn_cache_free(core.conns);
+	sp_events_free(core.events);
 	sp_plugins_free(core.plugins);
 	sp_store_close(core.store);
 	sp_auth_free(auth);

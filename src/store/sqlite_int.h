@@ -28,6 +28,7 @@ enum {
 	Q_RES_COUNT_ALL,
 	Q_RES_FIND_CSP,
 	Q_RES_REFS_FROM,
+	Q_KV_SCAN,
 	Q_COUNT
 };
 
@@ -88,5 +89,11 @@ int st_res_count(sp_store *base, const char *conn, int type, size_t *ret,
 int st_res_refs_from(sp_store *base, const sp_res_key *from,
 		     sp_res_row ***ret_rows, size_t *ret_n, sp_error *err);
 int st_res_recover(sp_store *base, size_t *ret_n, sp_error *err);
+
+/* store_kv.c */
+int st_kv_put(sp_store *base, const sp_doc_write *items, size_t n, sp_error *err);
+int st_kv_scan(sp_store *base, const char *kind,
+	       int (*fn)(void *ctx, const char *key, const char *doc, sp_error *err),
+	       void *ctx, sp_error *err);
 
 #endif

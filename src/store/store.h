@@ -134,6 +134,14 @@ static inline void sp_res_row_freep(sp_res_row **row)
 	sp_res_row_free(*row);
 }
 
+/* One document write of the service layer (borrowed strings). */
+typedef struct sp_doc_write {
+	const char *kind;   /* "ns", "mcis", "vm", "request", "hostkey", ... */
+	const char *key;    /* "ns01/mcis01/g1-1" */
+	const char *doc;    /* JSON text; NULL deletes */
+	bool subtree;       /* with doc NULL: also every key under key/ */
+} sp_doc_write;
+
 typedef struct sp_store sp_store;
 
 typedef struct sp_store_ops {
@@ -219,6 +227,16 @@ typedef struct sp_store_ops {
 	 * ID (the call died with the last process); make every other row
 	 * ready again (a VM that was settling, a delete that was cut off). */
 	int (*res_recover)(sp_store *st, size_t *ret_n, sp_error *err);
+
+	/* Documents of the service layer: write every item in one
+	 * transaction (an item with doc NULL deletes its key and, with
+	 * subtree, every key under "<key>/").  Scan calls fn for each key of
+	 * a kind in key order until fn fails. */
+	int (*kv_put)(sp_store *st, const sp_doc_write *items, size_t n, sp_error *err);
+	int (*kv_scan)(sp_store *st, const char *kind,
+		       int (*fn)(void *ctx, const char *key, const char *doc,
+				 sp_error *err),
+		       void *ctx, sp_error *err);
 } sp_store_ops;
 
 struct sp_store {
@@ -254,6 +272,8 @@ static inline void sp_store_close(sp_store *st)
 #define sp_store_res_count(st, ...) (st)->ops->res_count((st), __VA_ARGS__)
 #define sp_store_res_refs_from(st, ...) (st)->ops->res_refs_from((st), __VA_ARGS__)
 #define sp_store_res_recover(st, ...) (st)->ops->res_recover((st), __VA_ARGS__)
+#define sp_store_kv_put(st, ...) (st)->ops->kv_put((st), __VA_ARGS__)
+#define sp_store_kv_scan(st, ...) (st)->ops->kv_scan((st), __VA_ARGS__)
 
 /* The user-visible name of a kind, as the API's messages use it. */
 const char *sp_cim_kind_name(sp_cim_kind kind);

@@ -60,6 +60,12 @@ static const char *const migrations[] = {
 	"  to_type INTEGER NOT NULL, to_owner TEXT NOT NULL, to_name TEXT NOT NULL,"
 	"  PRIMARY KEY (conn, from_type, from_owner, from_name, to_type, to_owner, to_name)) WITHOUT ROWID;"
 	"CREATE INDEX res_ref_to ON res_ref(conn, to_type, to_owner, to_name);",
+	/* 3: the service layer's documents */
+	"CREATE TABLE kv ("
+	"  kind TEXT NOT NULL,"
+	"  key TEXT NOT NULL,"
+	"  doc TEXT NOT NULL,"
+	"  PRIMARY KEY (kind, key)) WITHOUT ROWID;",
 };
 
 static const char *const cim_sql[] = {
@@ -759,6 +765,8 @@ static const sp_store_ops sqlite_ops = {
 	.res_count = st_res_count,
 	.res_refs_from = st_res_refs_from,
 	.res_recover = st_res_recover,
+	.kv_put = st_kv_put,
+	.kv_scan = st_kv_scan,
 };
 
 static int migrate(sqlite3 *db, sp_error *err)

@@ -23,6 +23,10 @@
 /* Out-of-memory is reported at the allocation site like any error. */
 #define sp_error_oom(err) sp_error_set((err), SP_ERR_INTERNAL, "out of memory")
 
+/* Put a prefix (printf-style) before err's message, keeping its code;
+ * returns -1. */
+int sp_error_prefix(sp_error *err, const char *fmt, ...) _printf_(2, 3);
+
 /* Like strdup(), but NULL in gives NULL out. */
 static inline char *sp_strdup0(const char *s)
 {

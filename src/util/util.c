@@ -136,3 +136,18 @@ int sp_percent_decode(char *s, bool plus_is_space)
 	*w = '\0';
 	return 0;
 }
+
+int sp_error_prefix(sp_error *err, const char *fmt, ...)
+{
+	char old[sizeof(err->message)];
+	va_list ap;
+	int n;
+
+	memcpy(old, err->message, sizeof(old));
+	va_start(ap, fmt);
+	n = vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n < sizeof(err->message))
+		snprintf(err->message + n, sizeof(err->message) - (size_t)n, "%s", old);
+	return -1;
+}

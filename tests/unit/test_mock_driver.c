@@ -262,6 +262,15 @@ static void test_open_errors(void **state)
 		{ "t", "MockResumeDelayMs", "600001", "MockResumeDelayMs '600001'" },
 		{ "t", "MockRebootDelayMs", "1.5", "MockRebootDelayMs '1.5'" },
 		{ "t", "MockTerminateDelayMs", "+3", "MockTerminateDelayMs '+3'" },
+		{ "t", "MockSSHAccessPoint", "127.0.0.1", "MockSSHAccessPoint '127.0.0.1'" },
+		{ "t", "MockSSHAccessPoint", ":22", "MockSSHAccessPoint ':22'" },
+		{ "t", "MockSSHAccessPoint", "h:0", "MockSSHAccessPoint 'h:0'" },
+		{ "t", "MockSSHAccessPoint", "h:65536", "MockSSHAccessPoint 'h:65536'" },
+		{ "t", "MockSSHAccessPoint", "h:+22", "MockSSHAccessPoint 'h:+22'" },
+		{ "t", "MockSSHAccessPoint", "h:22x", "MockSSHAccessPoint 'h:22x'" },
+		{ "t", "MockSSHAccessPoint", "a b:22", "MockSSHAccessPoint 'a b:22'" },
+		{ "t", "MockSSHAccessPoint", "u@h:22", "MockSSHAccessPoint 'u@h:22'" },
+		{ "t", "MockAuthorizedKeysFile", "keys", "MockAuthorizedKeysFile 'keys'" },
 	};
 	const char *dir = *state;
 
@@ -2132,6 +2141,145 @@ static void test_vm_concurrency(void **state)
 	drv->close(s2);
 }
 
+/* The lines of a text file, "" when it is missing. */
+static char *read_text(const char *path)
+{
+	static char text[65536];
+	FILE *f = fopen(path, "r");
+	size_t n = 0;
+
+	if (f) {
+		n = fread(text, 1, sizeof(text) - 1, f);
+		fclose(f);
+	}
+	text[n] = '\0';
+	return text;
+}
+
+static void expect_access(json_t *info, const char *ip, const char *ap)
+{
+	json_t *nic = json_array_get(json_object_get(info, "NICs"), 0);
+
+	assert_string_equal(sget(info, "PublicIP"), ip);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(info, "PublicIPs"), 0)), ip);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(nic, "PublicIPs"), 0)), ip);
+	assert_string_equal(sget(info, "SSHAccessPoint"), ap);
+	assert_string_equal(sget(info, "AccessPoint"), ap);
+}
+
+static json_t *vm_req_key(const char *vm, const char *key)
+{
+	json_t *req = vm_req(vm, "v", "n", "g");
+
+	json_object_set_new(req, "KeyPairIID", jq("{'NameId':'%s'}", key));
+	return req;
+}
+
+static void *key_worker_run(void *arg)
+{
+	struct vm_worker *w = arg;
+	_cleanup_json_ json_t *req = vm_req_key(w->name, "k1");
+
+	pthread_barrier_wait(w->start);
+	w->rc = vm_create(w->s, req, &w->err);
+	return NULL;
+}
+
+/* MockSSHAccessPoint and MockAuthorizedKeysFile. */
+static void test_vm_ssh_knobs(void **state)
+{
+	enum { WORKERS = 8 };
+	const char *dir = *state;
+	char keys[512], want[8192];
+	const sp_kv cred[] = { { "MockName", "t" }, { "MockSSHAccessPoint", "10.9.9.9:1" }, { "MockAuthorizedKeysFile", keys } };
+	const sp_kv region[] = { { "Region", "mars" }, { "MockSSHAccessPoint", "127.0.0.1:2222" } };
+	const sp_kv off[] = { { "Region", "mars" }, { "MockSSHAccessPoint", "" }, { "MockAuthorizedKeysFile", "" } };
+	_cleanup_json_ json_t *k1 = NULL, *k2 = NULL, *info = NULL, *got = NULL, *list = NULL, *plain_info = NULL;
+	_cleanup_json_ json_t *kreq1 = jq("{'IId':{'NameId':'k1'}}"), *kreq2 = jq("{'IId':{'NameId':'k2'}}");
+	_cleanup_json_ json_t *req = NULL;
+	struct vm_worker w[WORKERS];
+	pthread_t t[WORKERS];
+	pthread_barrier_t start;
+	sp_session *s = NULL, *plain = NULL;
+	struct stat st;
+	sp_error err;
+	char *line;
+	size_t lines = 0;
+
+	snprintf(keys, sizeof(keys), "%s/authorized_keys", dir);
+	OK(OPEN(dir, cred, region, &s, &err));
+	OK(OPEN(dir, cred, off, &plain, &err));
+	mk_net(s);
+	OK(drv->keypair->create(s, kreq1, &k1, &err));
+	OK(drv->keypair->create(s, kreq2, &k2, &err));
+	assert_false(file_exists(dir, "authorized_keys"));
+
+	/* The region's access point wins over the credential's. */
+	req = vm_req_key("vm-1", "k1");
+	OK(drv->vm->create(s, req, &info, &err));
+	expect_access(info, "127.0.0.1", "127.0.0.1:2222");
+	got = get_info(drv->vm, s, "vm-1");
+	expect_access(got, "127.0.0.1", "127.0.0.1:2222");
+	OK(drv->vm->list(s, &list, &err));
+	expect_access(json_array_get(list, 0), "127.0.0.1", "127.0.0.1:2222");
+	/* Another connection to the same cloud without the knob sees the
+	 * fake address. */
+	plain_info = get_info(drv->vm, plain, "vm-1");
+	expect_access(plain_info, "4.3.2.1", "4.3.2.1:22");
+
+	/* The key pair's public key, one line, in a 0600 file. */
+	snprintf(want, sizeof(want), "%s\n", sget(k1, "PublicKey"));
+	assert_string_equal(read_text(keys), want);
+	assert_int_equal(stat(keys, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+
+	/* No key pair: no line; a failed create: no line either. */
+	mk_vm(s, "vm-2", "v", "n", "g");
+	assert_string_equal(read_text(keys), want);
+	json_decref(req);
+	req = vm_req_key("vm-3", "nokey");
+	FAILS(vm_create(s, req, &err), SP_ERR_NOT_FOUND, "key pair 'nokey' does not exist");
+	assert_string_equal(read_text(keys), want);
+	/* A connection without the file appends nothing. */
+	json_decref(req);
+	req = vm_req_key("vm-4", "k2");
+	OK(vm_create(plain, req, &err));
+	assert_string_equal(read_text(keys), want);
+	json_decref(req);
+	req = vm_req_key("vm-5", "k2");
+	OK(vm_create(s, req, &err));
+	snprintf(want + strlen(want), sizeof(want) - strlen(want), "%s\n", sget(k2, "PublicKey"));
+	assert_string_equal(read_text(keys), want);
+
+	/* Concurrent creates: every line whole. */
+	pthread_barrier_init(&start, NULL, WORKERS);
+	for (int i = 0; i < WORKERS; i++) {
+		w[i] = (struct vm_worker){ .s = s, .start = &start };
+		snprintf(w[i].name, sizeof(w[i].name), "par-%d", i);
+		assert_int_equal(pthread_create(&t[i], NULL, key_worker_run, &w[i]), 0);
+	}
+	for (int i = 0; i < WORKERS; i++)
+		pthread_join(t[i], NULL);
+	pthread_barrier_destroy(&start);
+	for (int i = 0; i < WORKERS; i++)
+		if (w[i].rc != 0)
+			fail_msg("%s: %s", w[i].name, w[i].err.message);
+	for (line = read_text(keys); *line; line = strchr(line, '\n') + 1) {
+		size_t len = strcspn(line, "\n");
+
+		assert_int_equal(line[len], '\n');
+		if (lines < 2)
+			assert_int_equal(strncmp(line, lines ? sget(k2, "PublicKey") : sget(k1, "PublicKey"), len), 0);
+		else
+			assert_int_equal(strncmp(line, sget(k1, "PublicKey"), len), 0);
+		assert_int_equal(len, strlen(lines == 1 ? sget(k2, "PublicKey") : sget(k1, "PublicKey")));
+		lines++;
+	}
+	assert_int_equal(lines, 2 + WORKERS);
+	drv->close(s);
+	drv->close(plain);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2166,6 +2314,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_resource_persistence, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(test_vm_purge, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(test_vm_concurrency, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(test_vm_ssh_knobs, make_dir, remove_dir),
 	};
 
 	return cmocka_run_group_tests(tests, load_driver, NULL);
