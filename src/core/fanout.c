@@ -4,16 +4,20 @@
  *
  * Starting a thread per item cost a third of the daemon's CPU when 100
  * lists ran at once, so workers stay: a task queue, workers that wait
- * on it (up to POOL_IDLE_MAX of them idle at once), and a new worker
- * whenever a task is queued with no idle worker to take it - so a
- * worker stuck in a hung call never holds up the tasks behind it.
+ * on it, and a new worker whenever a task is queued with no idle worker
+ * to take it - so a worker stuck in a hung call never holds up the tasks
+ * behind it.  Bursts come again (a status read of a 1000-VM MCIS, a
+ * dashboard refreshing every few seconds), so an idle worker lingers
+ * POOL_LINGER_S before it ends; POOL_IDLE_KEEP of them stay for good.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <time.h>
 
 #include "core/fanout.h"
 
-#define POOL_IDLE_MAX 128
+#define POOL_IDLE_KEEP 32
+#define POOL_LINGER_S 30
 #define POOL_MAX 1024
 
 enum { PENDING, RUNNING, DONE, ABANDONED };
@@ -104,11 +108,16 @@ static void *worker(void *arg)
 		struct task *t;
 
 		while (!q_head) {
-			if (n_idle >= POOL_IDLE_MAX)
-				goto out;
+			struct timespec until;
+			int rc;
+
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_sec += POOL_LINGER_S;
 			n_idle++;
-			pthread_cond_wait(&pool_cond, &pool_lock);
+			rc = pthread_cond_timedwait(&pool_cond, &pool_lock, &until);
 			n_idle--;
+			if (rc == ETIMEDOUT && !q_head && n_idle >= POOL_IDLE_KEEP)
+				goto out;
 		}
 		t = q_head;
 		if (!(q_head = t->next))

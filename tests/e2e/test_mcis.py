@@ -2,6 +2,7 @@
 mock connections, requests, the partial-failure policies, status strings,
 bad input, events, and survival of a restart (docs/api.md, "Multi-cloud
 services")."""
+import datetime
 import os
 import sys
 import unittest
@@ -265,6 +266,40 @@ class PolicyTest(McisTestCase):
         self.assertEqual(self.status(ns, "f1")["status"], "Failed:2 (R:0/2)")
         # A failed MCIS can be deleted without terminate.
         self.ok("DELETE", f"/spider/ns/{ns}/mcis/f1")
+
+
+class ConnectionCapTest(McisTestCase):
+    """At most SPIDER_CONN_CALLS creates in flight per connection, across
+    requests; read back from the call history (one "CB-Spider:StartVM()"
+    line per whole VM create, waits included)."""
+    ENV = {"SPIDER_CONN_CALLS": "2"}
+    CONNECTIONS = [(A, "ma", (), [("MockCreateDelayMs", "300")]), (B, "mb", (), [("MockCreateDelayMs", "300")])]
+
+    def peak(self, conn):
+        hist = self.ok("GET", "/spider/callhistory?Limit=10000&ConnectionName=" + conn)["callhistory"]
+        edges = []
+        for h in hist:
+            if h["CloudOSAPI"] == "CB-Spider:StartVM()":
+                end = datetime.datetime.strptime(h["Time"], "%Y-%m-%dT%H:%M:%S.%fZ").timestamp()
+                # Times are in ms: 2 ms off each end keeps a slot handed
+                # over from one create to the next from looking like overlap.
+                edges += [(end - float(h["ElapsedTime"]) + 0.002, 1), (end - 0.002, -1)]
+        cur = best = 0
+        for _, d in sorted(edges):
+            cur += d
+            best = max(best, cur)
+        return best, len(edges) // 2
+
+    def test_cap(self):
+        ns = self.ns("ns-cap")
+        first = self.d.post(f"/spider/ns/{ns}/mcisDynamic", {"name": "c1", "vm": [self.dynamic_entry("g", A, 4),
+                                                                                self.dynamic_entry("h", B, 1)]})
+        second = self.d.post(f"/spider/ns/{ns}/mcisDynamic", {"name": "c2", "vm": [self.dynamic_entry("g", A, 3)]})
+        for r in (first, second):
+            self.assertEqual(r.status, 202, r)
+            self.assertEqual(self.follow(r.json()["requestId"])["status"], "Success")
+        self.assertEqual(self.peak(A), (2, 7))
+        self.assertEqual(self.peak(B), (1, 1))
 
 
 class RestartTest(McisTestCase):
