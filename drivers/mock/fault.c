@@ -53,6 +53,7 @@ static const char *const op_names[MOCK_OP__COUNT] = {
 	[MOCK_OP_RESUME_VM] = "ResumeVM",
 	[MOCK_OP_REBOOT_VM] = "RebootVM",
 	[MOCK_OP_GET_VM_STATUS] = "GetVMStatus",
+	[MOCK_OP_GET_VM_STATUSES] = "GetVMStatuses",
 	[MOCK_OP_CREATE_DISK] = "CreateDisk",
 	[MOCK_OP_LIST_DISK] = "ListDisk",
 	[MOCK_OP_GET_DISK] = "GetDisk",
@@ -176,6 +177,12 @@ int mock_fault_parse(struct mock_fault *f, const sp_conn_info *info,
 	if ((v = fault_key(info, "MockFailOp")) && *v &&
 	    parse_ops(v, &f->fail_ops, err) < 0)
 		return -1;
+	f->no_batch = false;
+	if ((v = fault_key(info, "MockStatusBatch")) && *v) {
+		if (strcmp(v, "on") && strcmp(v, "off"))
+			return sp_error_set(err, SP_ERR_INVALID, "MockStatusBatch '%s' is invalid: want on or off", v);
+		f->no_batch = !strcmp(v, "off");
+	}
 	atomic_init(&f->rng, (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)f);
 	return 0;
 }

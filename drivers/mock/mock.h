@@ -39,6 +39,9 @@
  *                  shows host as its public IP and "host:port" as its
  *                  SSHAccessPoint and AccessPoint (a test's sshd), instead
  *                  of a fixed fake address
+ *   MockStatusBatch  "off": the batch status call answers that the cloud
+ *                  has none (SP_ERR_UNSUPPORTED), as some clouds' APIs do,
+ *                  so the daemon asks one VM at a time
  *   MockAuthorizedKeysFile  an absolute path: a VM created with a key pair
  *                  appends the key pair's public key to this file as one
  *                  line (the file is made 0600 when missing), as cloud-init
@@ -126,6 +129,7 @@ enum mock_op {
 	MOCK_OP_RESUME_VM,
 	MOCK_OP_REBOOT_VM,
 	MOCK_OP_GET_VM_STATUS,
+	MOCK_OP_GET_VM_STATUSES,
 	MOCK_OP_CREATE_DISK,
 	MOCK_OP_LIST_DISK,
 	MOCK_OP_GET_DISK,
@@ -149,6 +153,7 @@ struct mock_fault {
 	unsigned latency_ms;
 	double fail_rate;         /* percent */
 	uint64_t fail_ops;        /* bit (1 << enum mock_op) */
+	bool no_batch;            /* MockStatusBatch=off */
 	_Atomic uint64_t rng;     /* splitmix64 state, shared by all threads */
 };
 

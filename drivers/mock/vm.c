@@ -528,6 +528,30 @@ static int vm_get_status(sp_session *s, const sp_iid *iid,
 	return 0;
 }
 
+/* The states of many VMs in one call (and one injected latency). */
+static int vm_get_statuses(sp_session *s, const sp_iid *vms, size_t n,
+			   sp_vm_status *ret_statuses, sp_error *err)
+{
+	_cleanup_read_unlock_ struct mock_cloud *c = NULL;
+	int64_t now = mock_now_ms();
+
+	if (n > SP_VM_STATUS_BATCH_MAX)
+		return sp_error_set(err, SP_ERR_INVALID, "mock: %zu VMs asked about at once; at most %d", n, SP_VM_STATUS_BATCH_MAX);
+	if (s->fault.no_batch)
+		return sp_error_set(err, SP_ERR_UNSUPPORTED, "mock: this cloud reads VM states one at a time (MockStatusBatch=off)");
+	if (mock_enter(s, MOCK_OP_GET_VM_STATUSES, err) < 0)
+		return -1;
+	c = mock_read_lock(s->cloud);
+	for (size_t i = 0; i < n; i++) {
+		const char *id = mock_iid_id(&vms[i]);
+		json_t *vm = id ? mock_find(c, MOCK_VM, id) : NULL;
+
+		ret_statuses[i] = vm && !strcmp(mock_doc_str(vm, "region"), s->region) ?
+					  mock_vm_state(vm, now) : SP_VM_NOT_EXIST;
+	}
+	return 0;
+}
+
 const sp_resource_ops mock_vm_ops = {
 	.size = sizeof(sp_resource_ops),
 	.create = vm_create,
@@ -540,4 +564,5 @@ const sp_vm_ops mock_vmctl_ops = {
 	.size = sizeof(sp_vm_ops),
 	.control = vm_control,
 	.get_status = vm_get_status,
+	.get_statuses = vm_get_statuses,
 };

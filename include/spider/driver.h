@@ -300,7 +300,16 @@ typedef struct sp_vm_ops {
 		       sp_vm_status *ret_status, sp_error *err);
 	int (*get_status)(sp_session *s, const sp_iid *vm,
 			  sp_vm_status *ret_status, sp_error *err);
+	/* Optional: the states of n VMs (n <= SP_VM_STATUS_BATCH_MAX) in one
+	 * cloud call, as a cloud's describe-by-IDs does; ret_statuses[i] is
+	 * vms[i]'s, SP_VM_NOT_EXIST for one the cloud does not know.  The
+	 * daemon uses it to read many VMs' states in one round trip instead
+	 * of one call per VM. */
+	int (*get_statuses)(sp_session *s, const sp_iid *vms, size_t n,
+			    sp_vm_status *ret_statuses, sp_error *err);
 } sp_vm_ops;
+
+#define SP_VM_STATUS_BATCH_MAX 1000
 
 /* Disk changes.  size is a decimal string of GB, larger than now. */
 typedef struct sp_disk_ops {

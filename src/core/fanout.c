@@ -94,8 +94,10 @@ static void task_run(struct task *t)
 	} else {
 		s->res = res;
 		s->state = DONE;
-		j->finished++;
-		pthread_cond_broadcast(&j->cond);
+		/* Only the last one wakes the caller; it wakes by itself for a
+		 * deadline. */
+		if (++j->finished == j->n)
+			pthread_cond_signal(&j->cond);
 	}
 	job_unref_locked(j);
 }
@@ -156,7 +158,11 @@ static int pool_grow_locked(void)
 		n_workers++;
 		n_starting++;   /* as good as idle: it takes a task first thing */
 	}
-	pthread_cond_broadcast(&pool_cond);
+	/* Wake one idle worker per queued task, not all of them: with a
+	 * thousand idle workers, a broadcast per list was a thundering herd
+	 * on pool_lock. */
+	for (size_t i = 0; i < q_len && i < n_idle; i++)
+		pthread_cond_signal(&pool_cond);
 	return n_workers > 0 ? 0 : -1;
 }
 

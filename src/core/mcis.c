@@ -16,6 +16,7 @@
 #include "core/mcis_int.h"
 #include "core/names.h"
 #include "core/res.h"
+#include "util/buf.h"
 #include "util/json.h"
 #include "util/log.h"
 
@@ -1204,6 +1205,14 @@ int sp_mcis_scale_out(sp_core *core, const char *ns, const char *mcis,
 
 /* ---- status --------------------------------------------------------- */
 
+/* What a status read found for one VM. */
+struct vm_read {
+	int rc;
+	sp_vm_status status;
+	sp_error err;
+};
+
+/* One VM asked alone (for a driver without a batch call). */
 struct status_item {
 	sp_conn *c;
 	char *name;
@@ -1229,53 +1238,102 @@ static int status_item_run(void *p, json_t **ret, sp_error *err)
 	return *ret ? 0 : sp_error_oom(err);
 }
 
-/* Does the VM have a Spider VM to ask about? */
-static bool vm_has_cloud(const json_t *vm)
-{
-	const char *s = vm_str(vm, "status");
-
-	return *vm_str(vm, "idByCSP") && strcmp(s, "Terminated") && strcmp(s, "Creating");
-}
-
-/* The connections a refresh opens, each once. */
-struct conn_set {
-	sp_conn *c[64];
+/* The VMs of one connection: one batch call, else one call per VM. */
+struct conn_read {
+	sp_core *core;
+	char *conn;
+	const char **names;      /* borrowed from the refresh's asks */
 	size_t n;
+	struct vm_read *out;     /* n, the refresh's own */
 };
 
-static sp_conn *conn_set_get(sp_core *core, struct conn_set *cs, const char *name, sp_error *err)
+static void conn_read_free(void *p)
 {
-	sp_conn *c = NULL;
+	struct conn_read *cr = p;
 
-	for (size_t i = 0; i < cs->n; i++)
-		if (!strcmp(cs->c[i]->name, name))
-			return sp_conn_ref(cs->c[i]);
-	if (sp_conn_acquire(core, name, &c, err) < 0)
-		return NULL;
-	if (cs->n < ELEMENTSOF(cs->c))
-		cs->c[cs->n++] = sp_conn_ref(c);
-	return c;
+	free(cr->conn);
+	free(cr->names);
+	free(cr);
 }
 
-static void conn_set_clear(struct conn_set *cs)
+static int conn_read_one_by_one(struct conn_read *cr, sp_conn *c, sp_error *err)
 {
-	for (size_t i = 0; i < cs->n; i++)
-		sp_conn_release(cs->c[i]);
-	cs->n = 0;
+	void **items = calloc(cr->n + 1, sizeof(*items));
+	sp_fanout_result *res = NULL;
+
+	if (!items)
+		return sp_error_oom(err);
+	for (size_t i = 0; i < cr->n; i++) {
+		struct status_item *it = calloc(1, sizeof(*it));
+
+		if (!it || !(it->name = strdup(cr->names[i]))) {
+			free(it);
+			for (size_t x = 0; x < i; x++)
+				status_item_free(items[x]);
+			free(items);
+			return sp_error_oom(err);
+		}
+		it->c = sp_conn_ref(c);
+		items[i] = it;
+	}
+	if (sp_fanout_run(items, cr->n, status_item_run, status_item_free, cr->core->item_timeout_s, &res, err) < 0) {
+		free(items);
+		return -1;
+	}
+	for (size_t i = 0; i < cr->n; i++)
+		cr->out[i] = (struct vm_read){ .rc = res[i].rc, .err = res[i].err,
+					       .status = res[i].rc == 0 ? (sp_vm_status)json_integer_value(res[i].value) : SP_VM_FAILED };
+	sp_fanout_results_free(res, cr->n);
+	free(items);
+	return 0;
+}
+
+static int conn_read_run(void *p, json_t **ret, sp_error *err)
+{
+	struct conn_read *cr = p;
+	sp_vm_status *st = calloc(cr->n + 1, sizeof(*st));
+	sp_error *errs = calloc(cr->n + 1, sizeof(*errs));
+	sp_conn *c = NULL;
+	int rc = -1;
+
+	if (!st || !errs) {
+		sp_error_oom(err);
+		goto out;
+	}
+	if (sp_conn_acquire(cr->core, cr->conn, &c, err) < 0)
+		goto out;
+	if (sp_vm_statuses_supported(c) && (rc = sp_vm_statuses(c, cr->names, cr->n, st, errs, err)) == 0) {
+		size_t unsupported = 0;
+
+		for (size_t i = 0; i < cr->n; i++) {
+			cr->out[i] = (struct vm_read){ .rc = errs[i].code ? -1 : 0, .status = st[i], .err = errs[i] };
+			unsupported += errs[i].code == SP_ERR_UNSUPPORTED;
+		}
+		/* The cloud said it has no batch call after all. */
+		if (unsupported && unsupported == cr->n)
+			rc = conn_read_one_by_one(cr, c, err);
+	} else {
+		rc = conn_read_one_by_one(cr, c, err);
+	}
+out:
+	sp_conn_release(c);
+	free(st);
+	free(errs);
+	if (rc == 0 && !(*ret = json_true()))
+		rc = sp_error_oom(err);
+	return rc;
 }
 
 /* Under lock: record what a status read found for one VM. */
 static void refresh_apply(sp_mcis_reg *reg, const char *ns, const char *mcis, json_t *vm,
-			  const sp_fanout_result *r, batch *b)
+			  const struct vm_read *r, batch *b)
 {
 	const char *now_status = "Undefined";
 	char msg[sizeof(r->err.message) + 32] = "";
 
 	if (r->rc == 0) {
-		sp_vm_status s = (sp_vm_status)json_integer_value(r->value);
-
-		now_status = vm_status_mcis(s);
-		vm_set(vm, "nativeStatus", sp_vm_status_name(s));
+		now_status = vm_status_mcis(r->status);
+		vm_set(vm, "nativeStatus", sp_vm_status_name(r->status));
 	} else {
 		snprintf(msg, sizeof(msg), "status read: %s", r->err.message);
 	}
@@ -1292,17 +1350,84 @@ static void refresh_apply(sp_mcis_reg *reg, const char *ns, const char *mcis, js
 	vm_event(reg, ns, mcis, vm);
 }
 
+/* Does the VM have a Spider VM to ask about? */
+static bool vm_has_cloud(const json_t *vm)
+{
+	const char *s = vm_str(vm, "status");
+
+	return *vm_str(vm, "idByCSP") && strcmp(s, "Terminated") && strcmp(s, "Creating");
+}
+
+/* Ask every connection about its VMs at once: one item per connection
+ * (whose deadline covers its batch call, or its one-by-one calls). */
+static int refresh_read(sp_mcis_reg *reg, json_t *ask, struct vm_read *out, sp_error *err)
+{
+	_cleanup_json_ json_t *by_conn = json_object();
+	sp_fanout_result *res = NULL;
+	void **items = NULL;
+	const char *conn;
+	json_t *idx;
+	size_t n_items = 0, k = 0;
+
+	if (!by_conn)
+		return sp_error_oom(err);
+	for (size_t i = 0; i < json_array_size(ask); i++) {
+		const char *cn = json_string_value(json_array_get(json_array_get(ask, i), 1));
+		json_t *list = json_object_get(by_conn, cn);
+
+		if (!list && json_object_set_new(by_conn, cn, list = json_array()) < 0)
+			return sp_error_oom(err);
+		json_array_append_new(list, json_integer((json_int_t)i));
+	}
+	n_items = json_object_size(by_conn);
+	if (!(items = calloc(n_items + 1, sizeof(*items))))
+		return sp_error_oom(err);
+	json_object_foreach(by_conn, conn, idx) {
+		struct conn_read *cr = calloc(1, sizeof(*cr));
+
+		if (!cr || !(cr->conn = strdup(conn)) || !(cr->names = calloc(json_array_size(idx) + 1, sizeof(char *)))) {
+			if (cr)
+				conn_read_free(cr);
+			for (size_t x = 0; x < k; x++)
+				conn_read_free(items[x]);
+			free(items);
+			return sp_error_oom(err);
+		}
+		cr->core = reg->core;
+		cr->n = json_array_size(idx);
+		/* The VMs of a connection are asked in ask order, so their
+		 * answers land in a contiguous run of out. */
+		cr->out = out + json_integer_value(json_array_get(idx, 0));
+		for (size_t i = 0; i < cr->n; i++)
+			cr->names[i] = json_string_value(json_array_get(json_array_get(ask, json_integer_value(json_array_get(idx, i))), 2));
+		items[k++] = cr;
+	}
+	if (sp_fanout_run(items, n_items, conn_read_run, conn_read_free, reg->core->item_timeout_s + 1, &res, err) < 0) {
+		free(items);
+		return -1;
+	}
+	/* A connection that failed as a whole fails each of its VMs. */
+	k = 0;
+	json_object_foreach(by_conn, conn, idx) {
+		if (res[k].rc < 0)
+			for (size_t i = 0; i < json_array_size(idx); i++)
+				out[json_integer_value(json_array_get(idx, i))] = (struct vm_read){ .rc = -1, .err = res[k].err };
+		k++;
+	}
+	sp_fanout_results_free(res, n_items);
+	free(items);
+	return 0;
+}
+
 int mcis_refresh(sp_mcis_reg *reg, const char *ns, const char *mcis, sp_error *err)
 {
 	_cleanup_json_ json_t *ask = json_array();   /* [[vmId, conn, spider name, ver]] */
-	struct conn_set cs = { .n = 0 };
-	sp_fanout_result *res = NULL;
-	void **items = NULL;
-	size_t n;
+	struct vm_read *out = NULL;
 	const char *vk;
 	json_t *mn, *vm;
 	batch b = { 0 };
 	char was[64];
+	size_t n;
 	int rc;
 
 	if (!ask)
@@ -1312,67 +1437,41 @@ int mcis_refresh(sp_mcis_reg *reg, const char *ns, const char *mcis, sp_error *e
 		pthread_mutex_unlock(&reg->lock);
 		return -1;
 	}
-	json_object_foreach(json_object_get(mn, "vm"), vk, vm)
-		if (vm_has_cloud(vm))
-			json_array_append_new(ask, json_pack("[s,s,s,O]", vk, vm_str(vm, "connectionName"),
-							     vm_spider_name(vm), json_object_get(vm, "_ver")));
+	/* Grouped by connection (refresh_read wants each connection's VMs
+	 * next to each other). */
+	{
+		_cleanup_json_ json_t *conns = json_object();
+		const char *ck;
+		json_t *cv;
+
+		json_object_foreach(json_object_get(mn, "vm"), vk, vm) {
+			json_t *list;
+
+			if (!vm_has_cloud(vm))
+				continue;
+			if (!(list = json_object_get(conns, vm_str(vm, "connectionName"))))
+				json_object_set_new(conns, vm_str(vm, "connectionName"), list = json_array());
+			json_array_append_new(list, json_pack("[s,s,s,O]", vk, vm_str(vm, "connectionName"),
+							      vm_spider_name(vm), json_object_get(vm, "_ver")));
+		}
+		json_object_foreach(conns, ck, cv)
+			json_array_extend(ask, cv);
+	}
 	pthread_mutex_unlock(&reg->lock);
 
 	n = json_array_size(ask);
-	if (!(items = calloc(n + 1, sizeof(*items))) || !(res = calloc(n + 1, sizeof(*res)))) {
-		free(items);
+	if (!(out = calloc(n + 1, sizeof(*out))))
 		return sp_error_oom(err);
-	}
-	/* A VM whose connection cannot be opened fails alone; the others
-	 * are asked at once. */
-	{
-		size_t *map = calloc(n + 1, sizeof(*map));
-		sp_fanout_result *got = NULL;
-		size_t k = 0;
-
-		if (!map) {
-			free(items);
-			free(res);
-			return sp_error_oom(err);
-		}
-		for (size_t i = 0; i < n; i++) {
-			json_t *a = json_array_get(ask, i);
-			struct status_item *it = calloc(1, sizeof(*it));
-
-			res[i].rc = -1;
-			if (!it || !(it->name = strdup(json_string_value(json_array_get(a, 2)))) ||
-			    !(it->c = conn_set_get(reg->core, &cs, json_string_value(json_array_get(a, 1)), &res[i].err))) {
-				if (it)
-					free(it->name);
-				free(it);
-				if (!res[i].err.code)
-					sp_error_oom(&res[i].err);
-				continue;
-			}
-			map[k] = i;
-			items[k++] = it;
-		}
-		conn_set_clear(&cs);
-		rc = sp_fanout_run(items, k, status_item_run, status_item_free, reg->core->item_timeout_s, &got, err);
-		for (size_t x = 0; rc == 0 && x < k; x++) {
-			res[map[x]] = got[x];
-			got[x].value = NULL;
-		}
-		if (rc == 0)
-			sp_fanout_results_free(got, k);
-		free(map);
-		free(items);
-		if (rc < 0) {
-			free(res);
-			return -1;
-		}
+	if (n && refresh_read(reg, ask, out, err) < 0) {
+		free(out);
+		return -1;
 	}
 
 	pthread_mutex_lock(&reg->lock);
 	mn = json_object_get(json_object_get(json_object_get(reg->ns, ns), "mcis"), mcis);
 	if (!mn) {
 		pthread_mutex_unlock(&reg->lock);
-		sp_fanout_results_free(res, n);
+		free(out);
 		return sp_error_set(err, SP_ERR_NOT_FOUND, "MCIS '%s' was deleted meanwhile", mcis);
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -1381,7 +1480,7 @@ int mcis_refresh(sp_mcis_reg *reg, const char *ns, const char *mcis, sp_error *e
 		vm = json_object_get(json_object_get(mn, "vm"), json_string_value(json_array_get(a, 0)));
 		/* A VM changed since it was asked about has a newer doc. */
 		if (vm && json_equal(json_object_get(vm, "_ver"), json_array_get(a, 3)))
-			refresh_apply(reg, ns, mcis, vm, &res[i], &b);
+			refresh_apply(reg, ns, mcis, vm, &out[i], &b);
 	}
 	snprintf(was, sizeof(was), "%s", vm_str(json_object_get(mn, "info"), "status"));
 	mcis_aggregate(mn);
@@ -1392,45 +1491,79 @@ int mcis_refresh(sp_mcis_reg *reg, const char *ns, const char *mcis, sp_error *e
 						     "statusCount", json_object_get(json_object_get(mn, "info"), "statusCount")));
 	}
 	rc = reg_commit(reg, &b, err);
-	sp_fanout_results_free(res, n);
+	free(out);
 	return rc;
 }
 
-/* The status reply of §7 (under lock). */
-static json_t *mcis_status_reply(const json_t *mn)
+/* ,"key":"value" (or without the comma, first). */
+static void text_kv(sp_buf *b, bool first, const char *key, const char *value)
+{
+	sp_buf_puts(b, first ? "\"" : ",\"");
+	sp_buf_puts(b, key);
+	sp_buf_puts(b, "\":");
+	sp_buf_json_string(b, value ? value : "");
+}
+
+/* ,"key":<a JSON value> */
+static void text_kj(sp_buf *b, const char *key, const json_t *value)
+{
+	char *t = value ? json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+
+	sp_buf_puts(b, ",\"");
+	sp_buf_puts(b, key);
+	sp_buf_puts(b, "\":");
+	sp_buf_puts(b, t ? t : "null");
+	free(t);
+}
+
+/* The status reply of §7 (under lock), written as text straight away: a
+ * 1000-VM MCIS made a tree of 17,000 values only to print it. */
+static int status_text(const json_t *mn, sp_buf *b)
 {
 	const json_t *info = json_object_get(mn, "info");
-	json_t *st = json_pack("{s:s,s:s,s:s,s:O,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:[]}",
-			       "id", vm_str(info, "id"), "name", vm_str(info, "name"), "status", vm_str(info, "status"),
-			       "statusCount", json_object_get(info, "statusCount"), "targetStatus", vm_str(info, "targetStatus"),
-			       "targetAction", vm_str(info, "targetAction"), "installMonAgent", vm_str(info, "installMonAgent"),
-			       "masterVmId", "", "masterIp", "", "masterSSHPort", "",
-			       "label", vm_str(info, "label"), "systemLabel", vm_str(info, "systemLabel"), "vm");
-	const char *vk;
+	const char *vk, *master = NULL;
+	bool first = true;
 	json_t *vm;
-	bool master = false;
 
-	if (!st)
-		return NULL;
+	json_object_foreach(json_object_get(mn, "vm"), vk, vm)
+		if (!master && !strcmp(vm_str(vm, "status"), "Running"))
+			master = vk;
+	vm = master ? json_object_get(json_object_get(mn, "vm"), master) : NULL;
+	sp_buf_puts(b, "{");
+	text_kv(b, true, "id", vm_str(info, "id"));
+	text_kv(b, false, "name", vm_str(info, "name"));
+	text_kv(b, false, "status", vm_str(info, "status"));
+	text_kj(b, "statusCount", json_object_get(info, "statusCount"));
+	text_kv(b, false, "targetStatus", vm_str(info, "targetStatus"));
+	text_kv(b, false, "targetAction", vm_str(info, "targetAction"));
+	text_kv(b, false, "installMonAgent", vm_str(info, "installMonAgent"));
+	text_kv(b, false, "masterVmId", master);
+	text_kv(b, false, "masterIp", vm ? vm_str(vm, "publicIP") : "");
+	text_kv(b, false, "masterSSHPort", vm ? vm_str(vm, "sshPort") : "");
+	text_kv(b, false, "label", vm_str(info, "label"));
+	text_kv(b, false, "systemLabel", vm_str(info, "systemLabel"));
+	sp_buf_puts(b, ",\"vm\":[");
 	json_object_foreach(json_object_get(mn, "vm"), vk, vm) {
-		if (!master && !strcmp(vm_str(vm, "status"), "Running")) {
-			master = true;
-			vm_set(st, "masterVmId", vk);
-			vm_set(st, "masterIp", vm_str(vm, "publicIP"));
-			vm_set(st, "masterSSHPort", vm_str(vm, "sshPort"));
-		}
-		json_array_append_new(json_object_get(st, "vm"),
-				      json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:O*}",
-						"id", vk, "name", vk, "subGroupId", vm_str(vm, "subGroupId"),
-						"connectionName", vm_str(vm, "connectionName"), "cspVmId", vm_str(vm, "idByCSP"),
-						"status", vm_str(vm, "status"), "targetStatus", vm_str(vm, "targetStatus"),
-						"targetAction", vm_str(vm, "targetAction"), "nativeStatus", vm_str(vm, "nativeStatus"),
-						"monAgentStatus", vm_str(vm, "monAgentStatus"), "systemMessage", vm_str(vm, "systemMessage"),
-						"createdTime", vm_str(vm, "createdTime"), "publicIp", vm_str(vm, "publicIP"),
-						"privateIp", vm_str(vm, "privateIP"), "sshPort", vm_str(vm, "sshPort"),
-						"location", json_object_get(vm, "location")));
+		static const char *const fields[][2] = {
+			{ "subGroupId", "subGroupId" }, { "connectionName", "connectionName" },
+			{ "cspVmId", "idByCSP" }, { "status", "status" }, { "targetStatus", "targetStatus" },
+			{ "targetAction", "targetAction" }, { "nativeStatus", "nativeStatus" },
+			{ "monAgentStatus", "monAgentStatus" }, { "systemMessage", "systemMessage" },
+			{ "createdTime", "createdTime" }, { "publicIp", "publicIP" }, { "privateIp", "privateIP" },
+			{ "sshPort", "sshPort" },
+		};
+
+		sp_buf_puts(b, first ? "{" : ",{");
+		first = false;
+		text_kv(b, true, "id", vk);
+		text_kv(b, false, "name", vk);
+		for (size_t i = 0; i < ELEMENTSOF(fields); i++)
+			text_kv(b, false, fields[i][0], vm_str(vm, fields[i][1]));
+		text_kj(b, "location", json_object_get(vm, "location"));
+		sp_buf_puts(b, "}");
 	}
-	return st;
+	sp_buf_puts(b, "]}");
+	return b->truncated ? -1 : 0;
 }
 
 static json_t *access_reply(const json_t *mn)
@@ -1477,12 +1610,18 @@ static int option_check(const char *option, sp_error *err)
 	return sp_error_set(err, SP_ERR_INVALID, "option '%s' is invalid: want default, id, simple, status or accessinfo", option);
 }
 
+/* The reply of a status read as text: {"status":{...}}, or, for a list,
+ * the bare status objects one after another (comma-separated). */
+#define STATUS_TEXT_MAX (256u * 1024 * 1024)
+
 int sp_mcis_get(sp_core *core, const char *ns, const char *mcis,
-		const char *option, json_t **ret, sp_error *err)
+		const char *option, json_t **ret, char **ret_text, sp_error *err)
 {
 	sp_mcis_reg *reg = core->mcis;
 	json_t *mn;
 
+	*ret = NULL;
+	*ret_text = NULL;
 	if (option_check(option, err) < 0)
 		return -1;
 	if (option && !strcmp(option, "status") && mcis_refresh(reg, ns, mcis, err) < 0)
@@ -1492,15 +1631,26 @@ int sp_mcis_get(sp_core *core, const char *ns, const char *mcis,
 		pthread_mutex_unlock(&reg->lock);
 		return -1;
 	}
-	if (!option || !strcmp(option, "default"))
+	if (!option || !strcmp(option, "default")) {
 		*ret = mcis_info(mn, true);
-	else if (!strcmp(option, "status"))
-		*ret = json_pack("{s:o}", "status", mcis_status_reply(mn));
-	else if (!strcmp(option, "accessinfo"))
+	} else if (!strcmp(option, "status")) {
+		sp_buf b = { .max = STATUS_TEXT_MAX };
+
+		sp_buf_puts(&b, "{\"status\":");
+		status_text(mn, &b);
+		sp_buf_puts(&b, "}");
+		pthread_mutex_unlock(&reg->lock);
+		if (b.truncated || !b.data) {
+			free(b.data);
+			return sp_error_oom(err);
+		}
+		*ret_text = b.data;
+		return 0;
+	} else if (!strcmp(option, "accessinfo")) {
 		*ret = access_reply(mn);
-	else if (!strcmp(option, "simple"))
+	} else if (!strcmp(option, "simple")) {
 		*ret = mcis_info(mn, false);
-	else {
+	} else {
 		const char *vk;
 		json_t *vm;
 
@@ -1513,14 +1663,18 @@ int sp_mcis_get(sp_core *core, const char *ns, const char *mcis,
 }
 
 int sp_mcis_list(sp_core *core, const char *ns, const char *option,
-		 json_t **ret, sp_error *err)
+		 json_t **ret, char **ret_text, sp_error *err)
 {
 	sp_mcis_reg *reg = core->mcis;
 	_cleanup_json_ json_t *ids = json_array();
 	_cleanup_json_ json_t *out = json_array();
+	sp_buf text = { .max = STATUS_TEXT_MAX };
+	bool status = option && !strcmp(option, "status");
 	const char *mk;
 	json_t *nsn, *mn;
 
+	*ret = NULL;
+	*ret_text = NULL;
 	if (!ids || !out)
 		return sp_error_oom(err);
 	if (option_check(option, err) < 0)
@@ -1537,21 +1691,39 @@ int sp_mcis_list(sp_core *core, const char *ns, const char *option,
 		*ret = json_pack("{s:O}", "output", ids);
 		return *ret ? 0 : sp_error_oom(err);
 	}
+	sp_buf_puts(&text, "{\"mcis\":[");
 	for (size_t i = 0; i < json_array_size(ids); i++) {
-		json_t *one = NULL;
+		const char *id = json_string_value(json_array_get(ids, i));
 		sp_error e = { 0 };
 
-		if (sp_mcis_get(core, ns, json_string_value(json_array_get(ids, i)), option, &one, &e) < 0) {
-			if (e.code == SP_ERR_NOT_FOUND)
-				continue;   /* deleted meanwhile */
+		if (status && mcis_refresh(reg, ns, id, &e) < 0 && e.code != SP_ERR_NOT_FOUND) {
+			free(text.data);
 			*err = e;
 			return -1;
 		}
-		if (option && !strcmp(option, "status"))
-			json_array_append(out, json_object_get(one, "status")), json_decref(one);
-		else
-			json_array_append_new(out, one);
+		pthread_mutex_lock(&reg->lock);
+		mn = json_object_get(json_object_get(json_object_get(reg->ns, ns), "mcis"), id);
+		if (mn && status) {   /* else deleted meanwhile */
+			if (text.len > strlen("{\"mcis\":["))
+				sp_buf_puts(&text, ",");
+			status_text(mn, &text);
+		} else if (mn && option && !strcmp(option, "accessinfo")) {
+			json_array_append_new(out, access_reply(mn));
+		} else if (mn) {
+			json_array_append_new(out, mcis_info(mn, !option || !strcmp(option, "default")));
+		}
+		pthread_mutex_unlock(&reg->lock);
 	}
+	sp_buf_puts(&text, "]}");
+	if (status) {
+		if (text.truncated || !text.data) {
+			free(text.data);
+			return sp_error_oom(err);
+		}
+		*ret_text = text.data;
+		return 0;
+	}
+	free(text.data);
 	*ret = json_pack("{s:O}", "mcis", out);
 	return *ret ? 0 : sp_error_oom(err);
 }

@@ -80,11 +80,14 @@ int sp_mcis_scale_out(sp_core *core, const char *ns, const char *mcis,
 		      sp_error *err);
 
 /* option: NULL/"default" (stored state), "id", "simple", "status" (asks
- * every VM's status of the cloud now, concurrently), "accessinfo". */
+ * every VM's status of the cloud now, concurrently), "accessinfo".  A
+ * status answer comes as JSON text in *ret_text (malloc'd; it can be
+ * large and is written straight away), every other one in *ret. */
 int sp_mcis_list(sp_core *core, const char *ns, const char *option,
-		 json_t **ret, sp_error *err);
+		 json_t **ret, char **ret_text, sp_error *err);
 int sp_mcis_get(sp_core *core, const char *ns, const char *mcis,
-		const char *option, json_t **ret, sp_error *err);
+		const char *option, json_t **ret, char **ret_text,
+		sp_error *err);
 int sp_mcis_vm_get(sp_core *core, const char *ns, const char *mcis,
 		   const char *vm, const char *option, json_t **ret,
 		   sp_error *err);

@@ -8,7 +8,7 @@
 #define MOCK_KNOBS "MockLatencyMs", "MockFailRate", "MockFailOp", \
 	"MockCreateDelayMs", "MockSuspendDelayMs", "MockResumeDelayMs", \
 	"MockRebootDelayMs", "MockTerminateDelayMs", \
-	"MockSSHAccessPoint", "MockAuthorizedKeysFile"
+	"MockSSHAccessPoint", "MockAuthorizedKeysFile", "MockStatusBatch"
 
 static const sp_provider providers[] = {
 	{ .name = "AWS",

@@ -105,6 +105,13 @@ int sp_vm_control(sp_conn *c, const char *name, sp_vm_action action,
 		  sp_vm_status *ret, sp_error *err);
 int sp_vm_status_get(sp_conn *c, const char *name, sp_vm_status *ret,
 		     sp_error *err);
+/* The states of n VMs by name, in one cloud call per batch of
+ * SP_VM_STATUS_BATCH_MAX: ret[i] (NotExist for a VM the cloud does not
+ * know) or, when errs[i].code is set, why not.  SP_ERR_UNSUPPORTED when
+ * the driver has no batch call (then ask one VM at a time). */
+bool sp_vm_statuses_supported(const sp_conn *c);
+int sp_vm_statuses(sp_conn *c, const char *const *names, size_t n,
+		   sp_vm_status *ret, sp_error *errs, sp_error *err);
 /* {"vmstatus":[{"IId","VmStatus"}]}, concurrently with a deadline each. */
 int sp_vm_status_list(sp_conn *c, json_t **ret, sp_error *err);
 /* {"Resources":{"VPC","SGList","VMKey"}} of the VM with this cloud ID. */

@@ -191,6 +191,92 @@ int sp_vm_status_get(sp_conn *c, const char *name, sp_vm_status *ret, sp_error *
 	return 0;
 }
 
+/* bsearch over rows by name (the store lists them by owner, then name,
+ * and a VM's owner is always ""). */
+static int row_name_cmp(const void *key, const void *elem)
+{
+	const sp_res_row *const *row = elem;
+
+	return strcmp(key, (*row)->name);
+}
+
+bool sp_vm_statuses_supported(const sp_conn *c)
+{
+	const sp_vm_ops *t = c->plugin->driver->vmctl;
+
+	return t && offsetof(sp_vm_ops, get_statuses) < t->size && t->get_statuses;
+}
+
+int sp_vm_statuses(sp_conn *c, const char *const *names, size_t n,
+		   sp_vm_status *ret, sp_error *errs, sp_error *err)
+{
+	const sp_vm_ops *t = c->plugin->driver->vmctl;
+	sp_res_row **rows = calloc(n ? n : 1, sizeof(*rows));
+	sp_iid *iids = calloc(n ? n : 1, sizeof(*iids));
+	sp_vm_status *got = calloc(n ? n : 1, sizeof(*got));
+	size_t *idx = calloc(n ? n : 1, sizeof(*idx));
+	sp_res_row **all = NULL;
+	size_t k = 0, n_all = 0;
+	int rc = 0;
+
+	if (!sp_vm_statuses_supported(c)) {
+		rc = sp_error_set(err, SP_ERR_UNSUPPORTED, "driver '%s' reads VM states one at a time", c->plugin->driver->name);
+		goto out;
+	}
+	if (!rows || !iids || !got || !idx) {
+		rc = sp_error_oom(err);
+		goto out;
+	}
+	/* Many names: one read of the connection's VM rows, not one each. */
+	if (n > 16 && sp_store_res_list(c->core->store, c->name, SP_RT_VM, "", &all, &n_all, err) < 0) {
+		rc = -1;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		errs[i] = (sp_error){ 0 };
+		ret[i] = SP_VM_FAILED;
+		if (all) {
+			sp_res_row **hit = bsearch(names[i], all, n_all, sizeof(*all), row_name_cmp);
+
+			if (!hit) {
+				sp_error_set(&errs[i], SP_ERR_NOT_FOUND, "The VM '%s' does not exist!", names[i]);
+				continue;
+			}
+			rows[i] = *hit;   /* borrowed from all */
+		} else if (res_row_get(c, SP_RT_VM, "", names[i], &rows[i], &errs[i]) < 0) {
+			continue;
+		}
+		if (rows[i]->state == SP_RES_CREATING && !*rows[i]->csp_id) {
+			ret[i] = SP_VM_CREATING;
+			continue;
+		}
+		iids[k] = res_row_sp_iid(rows[i]);
+		idx[k++] = i;
+	}
+	/* One call per batch the cloud takes; a failed call fails its VMs. */
+	for (size_t from = 0; from < k; from += SP_VM_STATUS_BATCH_MAX) {
+		size_t m = k - from < SP_VM_STATUS_BATCH_MAX ? k - from : SP_VM_STATUS_BATCH_MAX;
+		sp_error e = { 0 };
+
+		if (SP_TABLE_CALL(c, t, get_statuses, "VM", "", "GetVMStatuses()", &e, iids + from, m, got + from) < 0) {
+			for (size_t x = from; x < from + m; x++)
+				errs[idx[x]] = e;
+			continue;
+		}
+		for (size_t x = from; x < from + m; x++)
+			ret[idx[x]] = (unsigned)got[x] < SP_VM_STATUS_COUNT ? got[x] : SP_VM_FAILED;
+	}
+out:
+	for (size_t i = 0; rows && !all && i < n; i++)
+		sp_res_row_free(rows[i]);
+	sp_res_rows_free(all, n_all);
+	free(rows);
+	free(iids);
+	free(got);
+	free(idx);
+	return rc;
+}
+
 int sp_vm_status_list(sp_conn *c, json_t **ret, sp_error *err)
 {
 	sp_res_row **rows = NULL;

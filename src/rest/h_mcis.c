@@ -164,12 +164,12 @@ static int vm_add_dynamic(sp_req *req, const sp_job_opts *o, json_t **out, bool 
 
 static int h_mcis_list(sp_req *req, json_t **ret, sp_error *err)
 {
-	return sp_mcis_list(req->core, NS(req), sp_req_query(req, "option"), ret, err);
+	return sp_mcis_list(req->core, NS(req), sp_req_query(req, "option"), ret, &req->raw_json, err);
 }
 
 static int h_mcis_get(sp_req *req, json_t **ret, sp_error *err)
 {
-	return sp_mcis_get(req->core, NS(req), MCIS(req), sp_req_query(req, "option"), ret, err);
+	return sp_mcis_get(req->core, NS(req), MCIS(req), sp_req_query(req, "option"), ret, &req->raw_json, err);
 }
 
 static int mcis_delete(sp_req *req, const sp_job_opts *o, json_t **out, bool *async, sp_error *err)

@@ -54,6 +54,39 @@ static inline int sp_buf_append(sp_buf *b, const void *p, size_t n)
 	return 0;
 }
 
+static inline int sp_buf_puts(sp_buf *b, const char *s)
+{
+	return sp_buf_append(b, s, strlen(s));
+}
+
+/* Append s as a JSON string: quoted, with '"', '\\' and control
+ * characters escaped (UTF-8 passes through). */
+static inline int sp_buf_json_string(sp_buf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *run = s;
+	int rc = sp_buf_append(b, "\"", 1);
+
+	for (; rc == 0 && *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch >= 0x20 && ch != '"' && ch != '\\')
+			continue;
+		rc = sp_buf_append(b, run, (size_t)(s - run));
+		if (rc == 0 && (ch == '"' || ch == '\\')) {
+			rc = sp_buf_append(b, (const char[]){ '\\', (char)ch }, 2);
+		} else if (rc == 0) {
+			const char esc[6] = { '\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15] };
+
+			rc = sp_buf_append(b, esc, sizeof(esc));
+		}
+		run = s + 1;
+	}
+	if (rc == 0)
+		rc = sp_buf_append(b, run, (size_t)(s - run));
+	return rc == 0 ? sp_buf_append(b, "\"", 1) : rc;
+}
+
 static inline void sp_buf_freep(sp_buf *b)
 {
 	free(b->data);

@@ -302,6 +302,43 @@ class ConnectionCapTest(McisTestCase):
         self.assertEqual(self.peak(B), (1, 1))
 
 
+class StatusReadTest(McisTestCase):
+    """A status read asks each connection about all its VMs in one call
+    (GetVMStatuses), or one VM at a time where the cloud has no such call;
+    a failed read shows the VMs Undefined with the reason."""
+    N, S = "mcis-onebyone", "mcis-statusfail"
+    CONNECTIONS = [(A, "ma", (), ()), (N, "mn", (), [("MockStatusBatch", "off")]),
+                   (S, "ms", (), [("MockFailOp", "GetVMStatuses")])]
+
+    def calls(self, conn, api):
+        hist = self.ok("GET", "/spider/callhistory?Limit=10000&ConnectionName=" + conn)["callhistory"]
+        return sum(1 for h in hist if h["CloudOSAPI"] == api)
+
+    def test_status_reads(self):
+        ns = self.ns("ns-read")
+        self.wait_call("POST", f"/spider/ns/{ns}/mcisDynamic", {"name": "r", "vm": [
+            self.dynamic_entry("a", A, 3), self.dynamic_entry("n", self.N, 2), self.dynamic_entry("s", self.S)]})
+        before = {c: (self.calls(c, "GetVMStatuses()"), self.calls(c, "GetVMStatus()")) for c in (A, self.N)}
+        st = self.status(ns, "r")
+        self.assertEqual(st["status"], "Partial-Running:5 (R:5/6)")
+        vm = {v["id"]: v for v in st["vm"]}
+        self.assertEqual(vm["s-1"]["status"], "Undefined")
+        self.assertIn("status read: mock: injected failure of 'GetVMStatuses'", vm["s-1"]["systemMessage"])
+        self.assertEqual({v["status"] for k, v in vm.items() if k != "s-1"}, {"Running"})
+        # A: one batch call for its three VMs; N: one call per VM.
+        self.assertEqual(self.calls(A, "GetVMStatuses()") - before[A][0], 1)
+        self.assertEqual(self.calls(A, "GetVMStatus()") - before[A][1], 0)
+        self.assertEqual(self.calls(self.N, "GetVMStatus()") - before[self.N][1], 2)
+        # The list with status reads every MCIS the same way.
+        lst = self.ok("GET", f"/spider/ns/{ns}/mcis?option=status")["mcis"]
+        self.assertEqual([(m["id"], m["status"]) for m in lst], [("r", "Partial-Running:5 (R:5/6)")])
+        # A suspended VM is seen as such through either path.
+        self.wait_call("GET", f"/spider/ns/{ns}/control/mcis/r/vm/n-2?action=suspend")
+        self.wait_call("GET", f"/spider/ns/{ns}/control/mcis/r/vm/a-1?action=suspend")
+        vm = {v["id"]: v["status"] for v in self.status(ns, "r")["vm"]}
+        self.assertEqual((vm["n-2"], vm["a-1"], vm["a-2"]), ("Suspended", "Suspended", "Running"))
+
+
 class RestartTest(McisTestCase):
     CONNECTIONS = [(A, "ma", (), DELAYS)]
 

@@ -101,7 +101,7 @@ class McisSshTest(McisTestCase):
         self.assertNotIn("stdout", res["g1-2"])
 
     def test_timeout(self):
-        res = self.cmd(["echo before", "sleep 20"], "?vmId=g1-1", timeoutSeconds=1)
+        res = self.cmd(["echo before", "sleep 30"], "?vmId=g1-1", timeoutSeconds=4)
         self.assertEqual(res[0]["stdout"]["0"], "before\n")
         self.assertIn("time", res[0]["err"].lower())
         self.assertEqual(res[0]["exitCode"]["1"], -1)

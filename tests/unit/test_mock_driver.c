@@ -1477,6 +1477,52 @@ static void test_vm_states_instant(void **state)
 	drv->close(s);
 }
 
+/* Many VMs' states in one call; unknown ones and other regions'
+ * NotExist; the knobs that refuse or fail it. */
+static void test_vm_statuses(void **state)
+{
+	sp_session *s = open_mars(*state);
+	sp_iid vms[4] = { iid_of("vm-1"), iid_of("nope"), iid_of("vm-2"), { 0 } };
+	sp_vm_status st[4] = { SP_VM_FAILED, SP_VM_FAILED, SP_VM_FAILED, SP_VM_FAILED };
+	sp_error err;
+
+	assert_true(offsetof(sp_vm_ops, get_statuses) < drv->vmctl->size);
+	mk_net(s);
+	mk_vm(s, "vm-1", "v", "n", "g");
+	mk_vm(s, "vm-2", "v", "n", "g");
+	OK(drv->vmctl->control(s, &vms[2], SP_VM_SUSPEND, &st[0], &err));
+	OK(drv->vmctl->get_statuses(s, vms, 4, st, &err));
+	assert_int_equal(st[0], SP_VM_RUNNING);
+	assert_int_equal(st[1], SP_VM_NOT_EXIST);
+	assert_int_equal(st[2], SP_VM_SUSPENDED);
+	assert_int_equal(st[3], SP_VM_NOT_EXIST);
+	FAILS(drv->vmctl->get_statuses(s, vms, SP_VM_STATUS_BATCH_MAX + 1, st, &err), SP_ERR_INVALID, "at most 1000");
+	drv->close(s);
+
+	{
+		const sp_kv cred[] = { { "MockName", "t" } };
+		const sp_kv off[] = { { "Region", "mars" }, { "MockStatusBatch", "off" } };
+		const sp_kv failing[] = { { "Region", "mars" }, { "MockFailOp", "GetVMStatuses" } };
+		const sp_kv venus[] = { { "Region", "venus" } };
+		const sp_kv bad[] = { { "Region", "mars" }, { "MockStatusBatch", "maybe" } };
+
+		assert_int_equal(OPEN(*state, cred, off, &s, &err), 0);
+		FAILS(drv->vmctl->get_statuses(s, vms, 1, st, &err), SP_ERR_UNSUPPORTED, "one at a time");
+		drv->close(s);
+		assert_int_equal(OPEN(*state, cred, failing, &s, &err), 0);
+		FAILS(drv->vmctl->get_statuses(s, vms, 1, st, &err), SP_ERR_CLOUD, "injected failure of 'GetVMStatuses'");
+		OK(drv->vmctl->get_status(s, &vms[0], &st[0], &err));
+		drv->close(s);
+		assert_int_equal(OPEN(*state, cred, venus, &s, &err), 0);
+		OK(drv->vmctl->get_statuses(s, vms, 1, st, &err));
+		assert_int_equal(st[0], SP_VM_NOT_EXIST);
+		drv->close(s);
+		assert_int_equal(OPEN(*state, cred, bad, &s, &err), -1);
+		assert_int_equal(err.code, SP_ERR_INVALID);
+		assert_non_null(strstr(err.message, "MockStatusBatch 'maybe'"));
+	}
+}
+
 static void test_vm_dependencies(void **state)
 {
 	sp_session *s = open_delays(*state, "100");
@@ -2304,6 +2350,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_vm_create_errors, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(test_vm_states, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(test_vm_states_instant, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(test_vm_statuses, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(test_vm_dependencies, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(test_disk, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(test_myimage, make_dir, remove_dir),
