@@ -251,7 +251,7 @@ static int run_entries(struct spctl *ctl, const struct verb *v, const struct arg
 	_cleanup_(spctl_json_wipe_decrefp) json_t *body = NULL;
 	_cleanup_free_ char *path = NULL;
 	struct resource res = *v->res;
-	bool dynamic;
+	bool dynamic = false;
 	int rc = mcis_body(a, &body, &dynamic);
 
 	if (rc)
