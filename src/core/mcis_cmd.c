@@ -18,6 +18,12 @@
 
 #define CMD_TIMEOUT_DEFAULT_S 600
 #define CMD_TIMEOUT_MAX_S 7200
+/* The most output one command request keeps, over all its VMs and
+ * commands (each stream of each gets an equal share, 4 KiB at least). */
+#define CMD_OUTPUT_BUDGET (64u * 1024 * 1024)
+#define CMD_OUTPUT_SHARE_MIN 4096u
+/* Host keys remembered (the oldest goes first). */
+#define HOSTKEYS_MAX 20000
 
 /* One VM's work. */
 struct ssh_item {
@@ -32,6 +38,7 @@ struct ssh_item {
 	const char *path;
 	unsigned mode;
 	double timeout_s;
+	size_t output_max;
 };
 
 static void ssh_item_free(void *p)
@@ -99,6 +106,21 @@ static void hostkey_record(struct ssh_item *it, const char *key)
 		pthread_mutex_unlock(&reg->lock);
 		return;
 	}
+	if (json_object_size(reg->hostkeys) >= HOSTKEYS_MAX) {
+		const char *hk, *oldest = NULL;
+		json_int_t oldest_ms = INT64_MAX;
+		json_t *hv;
+
+		json_object_foreach(reg->hostkeys, hk, hv)
+			if (json_integer_value(json_object_get(hv, "firstSeenMs")) < oldest_ms) {
+				oldest_ms = json_integer_value(json_object_get(hv, "firstSeenMs"));
+				oldest = hk;
+			}
+		if (oldest) {
+			batch_del(&b, "hostkey", oldest, false);
+			json_object_del(reg->hostkeys, oldest);
+		}
+	}
 	json_object_set_new(reg->hostkeys, k, doc);
 	batch_put(&b, "hostkey", k, doc);
 	reg_commit(reg, &b, &ignored);
@@ -148,7 +170,7 @@ static int ssh_item_run(void *p, json_t **ret, sp_error *err)
 	sp_conn_release(c);
 	if (rc == 0) {
 		sp_ssh_target t = { .host = it->host, .port = it->port, .user = it->user, .private_key = pem,
-				    .known_host_key = known };
+				    .known_host_key = known, .output_max = it->output_max };
 
 		if (it->path) {
 			rc = sp_ssh_upload(&t, it->data, it->len, it->path, it->mode, it->timeout_s, &r, &e);
@@ -165,11 +187,17 @@ static int ssh_item_run(void *p, json_t **ret, sp_error *err)
 	if (it->path)
 		*ret = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s}", "mcisId", it->mcis, "vmId", it->vm_id, "vmIp", it->ip,
 				 "path", it->path, "bytes", (json_int_t)it->len, "err", rc == 0 ? "" : e.message);
-	else
-		*ret = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:s}", "mcisId", it->mcis, "vmId", it->vm_id,
+	else {
+		bool cut = false;
+
+		for (size_t i = 0; i < r.n_outputs; i++)
+			cut |= r.outputs[i].truncated;
+		*ret = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:b,s:s}", "mcisId", it->mcis, "vmId", it->vm_id,
 				 "vmIp", it->ip, "userName", it->user, "command", indexed(&r, n, it->commands, 0),
 				 "stdout", indexed(&r, n, it->commands, 1), "stderr", indexed(&r, n, it->commands, 2),
-				 "exitCode", indexed(&r, n, it->commands, 3), "err", rc == 0 ? "" : e.message);
+				 "exitCode", indexed(&r, n, it->commands, 3), "outputTruncated", cut,
+				 "err", rc == 0 ? "" : e.message);
+	}
 	sp_ssh_result_clear(&r);
 	return *ret ? 0 : sp_error_oom(err);
 }
@@ -188,6 +216,11 @@ static int ssh_run(job *j, json_t **ret, sp_error *err)
 		free(items);
 		return sp_error_oom(err);
 	}
+	size_t streams = 2 * (n ? n : 1) * (json_array_size(sj->commands) ? json_array_size(sj->commands) : 1);
+	size_t share = CMD_OUTPUT_BUDGET / streams;
+
+	if (share < CMD_OUTPUT_SHARE_MIN)
+		share = CMD_OUTPUT_SHARE_MIN;
 	pthread_mutex_lock(&reg->lock);
 	for (size_t i = 0; i < n; i++) {
 		json_t *mn = json_object_get(json_object_get(json_object_get(reg->ns, sj->ns), "mcis"), sj->mcis);
@@ -201,7 +234,8 @@ static int ssh_run(job *j, json_t **ret, sp_error *err)
 		host = *vm_str(vm, "_sshHost") ? vm_str(vm, "_sshHost") : vm_str(vm, "publicIP");
 		sp_parse_int64(vm_str(vm, "sshPort"), 1, 65535, &port);
 		*it = (struct ssh_item){ .reg = reg, .commands = sj->commands, .data = sj->data, .len = sj->len,
-					 .path = sj->path, .mode = sj->mode, .timeout_s = sj->timeout_s, .port = (unsigned)port };
+					 .path = sj->path, .mode = sj->mode, .timeout_s = sj->timeout_s, .port = (unsigned)port,
+					 .output_max = share };
 		snprintf(it->host, sizeof(it->host), "%s", host);
 		it->mcis = strdup(sj->mcis);
 		it->vm_id = strdup(vm_str(vm, "id"));

@@ -35,6 +35,7 @@ static void ssh_init_once(void)
 struct conn {
 	ssh_session s;
 	double deadline;
+	size_t output_max;      /* per stream per command */
 	char where[WHERE_MAX];  /* "host:port", for messages */
 };
 
@@ -337,9 +338,9 @@ static int command_run(struct conn *c, const char *cmd, sp_ssh_output *o,
 		       sp_error *err)
 {
 	_cleanup_(ssh_channel_freep) ssh_channel ch = NULL;
-	/* Each stream keeps SP_SSH_OUTPUT_MAX bytes and drops the rest. */
-	_cleanup_(sp_buf_freep) sp_buf out = { .max = SP_SSH_OUTPUT_MAX };
-	_cleanup_(sp_buf_freep) sp_buf errs = { .max = SP_SSH_OUTPUT_MAX };
+	/* Each stream keeps its cap of bytes and drops the rest. */
+	_cleanup_(sp_buf_freep) sp_buf out = { .max = c->output_max };
+	_cleanup_(sp_buf_freep) sp_buf errs = { .max = c->output_max };
 	int rc = 0, status;
 
 	o->exit_code = -1;
@@ -398,6 +399,7 @@ int sp_ssh_run(const sp_ssh_target *t, const char *const *cmds, size_t n,
 		return sp_error_oom(err);
 	if (conn_open(&c, t, timeout_s, ret, err) < 0)
 		return -1;
+	c.output_max = t->output_max && t->output_max < SP_SSH_OUTPUT_MAX ? t->output_max : SP_SSH_OUTPUT_MAX;
 	for (size_t i = 0; i < n; i++) {
 		ret->n_outputs = i + 1;
 		if (command_run(&c, cmds[i], &ret->outputs[i], err) < 0)

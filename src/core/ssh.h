@@ -33,13 +33,17 @@ typedef struct sp_ssh_target {
 	 * (e.g. "ssh-ed25519 AAAA..."; a trailing comment is ignored), or
 	 * NULL on first contact. */
 	const char *known_host_key;
+	/* The most bytes kept of each command's stdout and of its stderr;
+	 * 0 means SP_SSH_OUTPUT_MAX (a caller running on many hosts at once
+	 * gives each a share of its own budget). */
+	size_t output_max;
 } sp_ssh_target;
 
 typedef struct sp_ssh_output {
 	char *out;        /* stdout, NUL-terminated, malloc'd ("" when none) */
 	char *err;        /* stderr, likewise */
 	int exit_code;    /* -1 when the command did not run to an exit status */
-	bool truncated;   /* out or err was cut at SP_SSH_OUTPUT_MAX */
+	bool truncated;   /* out or err was cut at the output cap */
 } sp_ssh_output;
 
 typedef struct sp_ssh_result {
