@@ -108,8 +108,12 @@ static int conn_timeout(struct conn *c, const char *what, sp_error *err)
 static int conn_fail(struct conn *c, sp_errcode code, const char *what,
 		     sp_error *err)
 {
-	if (conn_expired(c))
+	/* libssh's own timer, armed with the time left, may go off a little
+	 * before ours: a failure that close to the deadline is the timeout. */
+	if (sp_now_mono() + 0.05 >= c->deadline) {
+		ssh_set_blocking(c->s, 0);
 		return sp_error_set(err, SP_ERR_TIMEOUT, "ssh: %s: %s: timed out", c->where, what);
+	}
 	return sp_error_set(err, code, "ssh: %s: %s: %s", c->where, what, ssh_get_error(c->s));
 }
 
