@@ -10,7 +10,17 @@ SPIDER_DEBS=(
   libcurl4-openssl-dev libcmocka-dev libssh-dev
   openssh-server openssh-client
   python3 curl openssl whois
+  chromium
 )
+
+# Node.js and npm build the web tool.  Machines of our kind come with
+# Node.js 20 and npm; where `npm` is missing, Debian's packages are
+# installed (Debian 12's Node.js is 18, older than Vite needs: then the
+# web build says so).
+spider_node() {
+  command -v npm >/dev/null 2>&1 && command -v node >/dev/null 2>&1 && return 0
+  spider_deps nodejs npm
+}
 
 spider_deps() {
   local missing=() pkg

@@ -106,9 +106,21 @@ static bool password_ok(sp_auth *a, const char *given)
 	}
 }
 
+bool sp_auth_login(sp_auth *a, const char *user, const char *password)
+{
+	unsigned char ux[32], uy[32];
+
+	sp_sha256(user ? user : "", user ? strlen(user) : 0, ux);
+	sp_sha256(a->user, strlen(a->user), uy);
+	/* Both checks always run: no early exit tells which one failed. */
+	return ((unsigned)sp_consttime_eq(ux, uy, 32) &
+		(unsigned)password_ok(a, password ? password : "") &
+		(unsigned)(user && password)) != 0;
+}
+
 bool sp_auth_check(sp_auth *a, const char *header)
 {
-	unsigned char decoded[HEADER_MAX], digest[32], ux[32], uy[32];
+	unsigned char decoded[HEADER_MAX], digest[32];
 	size_t len;
 	const char *b64;
 	char *colon;
@@ -135,10 +147,7 @@ bool sp_auth_check(sp_auth *a, const char *header)
 		return false;
 	}
 	*colon = '\0';
-	sp_sha256(decoded, strlen((char *)decoded), ux);
-	sp_sha256(a->user, strlen(a->user), uy);
-	/* Both checks always run: no early exit tells which one failed. */
-	ok = ((unsigned)sp_consttime_eq(ux, uy, 32) & (unsigned)password_ok(a, colon + 1)) != 0;
+	ok = sp_auth_login(a, (char *)decoded, colon + 1);
 	explicit_bzero(decoded, sizeof(decoded));
 	if (ok)
 		cache_add(a, digest);

@@ -21,4 +21,10 @@ void sp_auth_free(sp_auth *a);
 /* Check an Authorization header value (may be NULL). */
 bool sp_auth_check(sp_auth *a, const char *header);
 
+/* Check a user name and password as given (either may be NULL: false),
+ * the login form's way.  The password hash is always checked, whatever
+ * the user name, so a wrong name takes as long as a wrong password.
+ * Nothing is cached: every call pays for the hash. */
+bool sp_auth_login(sp_auth *a, const char *user, const char *password);
+
 #endif

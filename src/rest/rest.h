@@ -8,9 +8,12 @@
 
 #include "core/auth.h"
 #include "core/conn.h"
+#include "core/session.h"
 
 #define SP_PATH_SEGS_MAX 16
 #define SP_QUERY_MAX 32
+/* The web tool's session cookie. */
+#define SP_SESSION_COOKIE "spider_session"
 
 typedef struct sp_param {
 	const char *name;
@@ -63,6 +66,15 @@ typedef struct sp_req {
 	/* A handler that streams its answer sets this (read != NULL); the
 	 * request owns ctx until the server takes it. */
 	sp_stream stream;
+	/* The login, set by the server before the handler runs (the server
+	 * owns all of it).  session_token and session are set when a
+	 * session cookie logged the request in, else NULL. */
+	sp_auth *auth;
+	sp_sessions *sessions;
+	const char *session_token;
+	const sp_session_info *session;
+	const char *client;                /* the client's IP address */
+	bool tls;                          /* the request came over TLS */
 } sp_req;
 
 /* Success: 0 and *ret (new reference).  Failure: -1 and *err. */
@@ -74,6 +86,13 @@ struct sp_route {
 	sp_handler handler;
 	bool public;           /* no login needed */
 	const void *ctx;       /* the handler's own: what the route is for */
+	/* A session cookie logs in without the X-CSRF-Token header: the
+	 * route only reads, and a browser may not be able to send headers
+	 * (EventSource). */
+	bool no_csrf;
+	/* One of the web tool's login routes: its answers carry no Basic
+	 * challenge (a browser would pop up its own login) and no CORS. */
+	bool browser;
 };
 
 /* Path parameter by name (NULL when absent). */
@@ -100,6 +119,7 @@ extern const sp_route sp_routes_hiscall[];
 extern const sp_route sp_routes_res[];
 extern const sp_route sp_routes_events[];
 extern const sp_route sp_routes_mcis[];
+extern const sp_route sp_routes_session[];
 
 /* Match method+path against the tables.  On a match, fills req->params
  * (decoding the segments of path in place) and returns the route; with no
@@ -128,12 +148,19 @@ typedef struct sp_server_config {
 	const char *listen;      /* "ip:port", §1 rules */
 	size_t max_body;
 	unsigned max_connections;
+	const char *web_dir;     /* the web tool's files; NULL: none */
+	double session_idle_s;   /* web sessions end unused this long */
 } sp_server_config;
 
+/* Start serving: the API under /spider (login: auth, or a session cookie
+ * of the web tool), the files of cfg->web_dir everywhere else.  auth must
+ * outlive the server; the rest of cfg is copied or used only here. */
 int sp_server_start(sp_core *core, sp_auth *auth, const sp_server_config *cfg,
 		    sp_server **ret, sp_error *err);
 /* The URL the server listens on, e.g. "http://127.0.0.1:1024". */
 const char *sp_server_url(const sp_server *s);
+/* The web tool's directory, resolved; NULL when there is none. */
+const char *sp_server_web_dir(const sp_server *s);
 /* Stop accepting, wait up to grace_s for requests in flight, stop. */
 void sp_server_stop(sp_server *s, double grace_s);
 

@@ -20,13 +20,17 @@
 #define MAX_BODY_LIMIT (64 * 1024 * 1024)
 #define GRACE_SECONDS 30.0
 #define EVENTS_KEPT 4096
+#define SESSION_IDLE_DEFAULT_S (8 * 3600)
+#define SESSION_IDLE_MAX_S (30 * 86400)
 
 typedef struct options {
 	const char *listen;
 	const char *data_dir;
 	const char *driver_dir;
 	const char *log_level;
+	const char *web_dir;     /* "" : no web tool; NULL: the default */
 	size_t max_body;
+	int64_t session_idle_s;
 	int64_t item_timeout_ms, vm_wait_ms;
 	bool rekey;
 } options;
@@ -43,6 +47,9 @@ static void usage(FILE *f)
 		"  -D, --driver-dir DIR   driver plugins (env SPIDER_DRIVER_DIR; default: beside the binary)\n"
 		"      --max-body BYTES   request body cap (env SPIDER_MAX_BODY; default 1048576)\n"
 		"      --log-level LEVEL  error, warn, info or debug (env SPIDER_LOG_LEVEL; default info)\n"
+		"      --web-dir DIR      the web tool's files, served at / (env SPIDER_WEB_DIR; default\n"
+		"                         <bindir>/../share/spider/web, else the source tree's web/dist;\n"
+		"                         '' serves none)\n"
 		"      --item-timeout MS  how long one item of a list may take before it is shown with\n"
 		"                         an Error (env SPIDER_ITEM_TIMEOUT_MS; default 30000)\n"
 		"      --vm-wait MS       how long a VM create or delete waits for the VM to settle\n"
@@ -54,7 +61,8 @@ static void usage(FILE *f)
 		"  -V, --version          show the version\n\n"
 		"The login comes from SPIDER_USERNAME and SPIDER_PASSWORD (the password in clear or as a\n"
 		"crypt(3) hash, $y$ or $6$); spiderd does not start without one.  Credentials are sealed\n"
-		"under the key in SPIDER_SECRET_KEY (64 hex digits) or <data-dir>/secret.key (created).\n");
+		"under the key in SPIDER_SECRET_KEY (64 hex digits) or <data-dir>/secret.key (created).\n"
+		"The web tool's sessions end after SPIDER_SESSION_IDLE_S seconds unused (default 28800).\n");
 }
 
 static int parse_options(int argc, char **argv, options *o)
@@ -68,6 +76,7 @@ static int parse_options(int argc, char **argv, options *o)
 		{ "rekey", no_argument, NULL, 'r' },
 		{ "item-timeout", required_argument, NULL, 'i' },
 		{ "vm-wait", required_argument, NULL, 'w' },
+		{ "web-dir", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -75,6 +84,7 @@ static int parse_options(int argc, char **argv, options *o)
 	const char *max_body = getenv("SPIDER_MAX_BODY");
 	const char *item_timeout = getenv("SPIDER_ITEM_TIMEOUT_MS");
 	const char *vm_wait = getenv("SPIDER_VM_WAIT_MS");
+	const char *session_idle = getenv("SPIDER_SESSION_IDLE_S");
 	int64_t n;
 	int c;
 
@@ -82,6 +92,7 @@ static int parse_options(int argc, char **argv, options *o)
 	o->data_dir = getenv("SPIDER_DATA_DIR");
 	o->driver_dir = getenv("SPIDER_DRIVER_DIR");
 	o->log_level = getenv("SPIDER_LOG_LEVEL");
+	o->web_dir = getenv("SPIDER_WEB_DIR");
 	while ((c = getopt_long(argc, argv, "l:d:D:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'l': o->listen = optarg; break;
@@ -92,6 +103,7 @@ static int parse_options(int argc, char **argv, options *o)
 		case 'r': o->rekey = true; break;
 		case 'i': item_timeout = optarg; break;
 		case 'w': vm_wait = optarg; break;
+		case 'W': o->web_dir = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("spiderd %s\n", SPIDER_VERSION); exit(0);
 		default: usage(stderr); return -1;
@@ -120,6 +132,13 @@ static int parse_options(int argc, char **argv, options *o)
 		fprintf(stderr, "spiderd: --vm-wait '%s' must be 0..86400000 ms\n", vm_wait);
 		return -1;
 	}
+	o->session_idle_s = SESSION_IDLE_DEFAULT_S;
+	if (!sp_isempty(session_idle) &&
+	    sp_parse_int64(session_idle, 1, SESSION_IDLE_MAX_S, &o->session_idle_s) < 0) {
+		fprintf(stderr, "spiderd: SPIDER_SESSION_IDLE_S '%s' must be 1..%d seconds\n",
+			session_idle, SESSION_IDLE_MAX_S);
+		return -1;
+	}
 	if (!sp_isempty(o->log_level) && sp_log_set_level(o->log_level) < 0) {
 		fprintf(stderr, "spiderd: unknown log level '%s'\n", o->log_level);
 		return -1;
@@ -127,20 +146,45 @@ static int parse_options(int argc, char **argv, options *o)
 	return 0;
 }
 
-/* The build tree and the install tree both put plugins at
- * <bindir>/../<libdir>/spider/drivers. */
-static char *default_driver_dir(void)
+/* <the binary's dir>/../subdir (malloc'd), or NULL. */
+static char *beside_binary(const char *subdir)
 {
 	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	char *dir;
 
-	if (n > 0) {
-		exe[n] = '\0';
-		if (asprintf(&dir, "%s/../%s", dirname(exe), SPIDER_DRIVER_SUBDIR) >= 0)
-			return dir;
-	}
-	return strdup(SPIDER_DRIVER_INSTALL_DIR);
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	return asprintf(&dir, "%s/../%s", dirname(exe), subdir) < 0 ? NULL : dir;
+}
+
+/* The build tree and the install tree both put plugins at
+ * <bindir>/../<libdir>/spider/drivers. */
+static char *default_driver_dir(void)
+{
+	char *dir = beside_binary(SPIDER_DRIVER_SUBDIR);
+
+	return dir ? dir : strdup(SPIDER_DRIVER_INSTALL_DIR);
+}
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The install tree's <bindir>/../share/spider/web, else the web tool built
+ * in the source tree; NULL when neither is there. */
+static char *default_web_dir(void)
+{
+	char *dir = beside_binary(SPIDER_WEB_SUBDIR);
+
+	if (dir && is_dir(dir))
+		return dir;
+	free(dir);
+	return is_dir(SPIDER_WEB_SOURCE_DIR) ? strdup(SPIDER_WEB_SOURCE_DIR) : NULL;
 }
 
 static char *default_data_dir(void)
@@ -280,7 +324,7 @@ int main(int argc, char **argv)
 	sp_auth *auth = NULL;
 	sp_server *server = NULL;
 	sp_error err = { 0 };
-	_cleanup_free_ char *data_dir = NULL, *driver_dir = NULL;
+	_cleanup_free_ char *data_dir = NULL, *driver_dir = NULL, *web_dir = NULL;
 	_cleanup_free_ char *db_path = NULL, *key_path = NULL, *log_dir = NULL;
 	sp_server_config scfg;
 	sp_hiscall_config hcfg;
@@ -375,7 +419,14 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	scfg = (sp_server_config){ .listen = o.listen, .max_body = o.max_body };
+	if (!o.web_dir)
+		web_dir = default_web_dir();
+	scfg = (sp_server_config){
+		.listen = o.listen,
+		.max_body = o.max_body,
+		.web_dir = o.web_dir ? (*o.web_dir ? o.web_dir : NULL) : web_dir,
+		.session_idle_s = (double)o.session_idle_s,
+	};
 	if (sp_server_start(&core, auth, &scfg, &server, &err) < 0) {
 		sp_log_error("%s", err.message);
 		goto out;
@@ -384,6 +435,10 @@ int main(int argc, char **argv)
 		sp_log_warn("cannot write '%s/spiderd.url': %s", data_dir, strerror(errno));
 	sp_log_info("data in '%s', drivers from '%s', ready in %.1f ms", data_dir,
 		    driver_dir, (sp_now_mono() - t0) * 1000);
+	if (sp_server_web_dir(server))
+		sp_log_info("web tool from '%s'", sp_server_web_dir(server));
+	else
+		sp_log_info("no web tool: / answers 404 (build web/ or give --web-dir)");
 	printf("spiderd: ready on %s\n", sp_server_url(server));
 	fflush(stdout);
 

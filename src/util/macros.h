@@ -5,6 +5,7 @@
  * _cleanup_free_ char *s = ...;      freed at scope exit
  * _cleanup_json_ json_t *j = ...;    json_decref'd at scope exit
  * return TAKE_PTR(s);                hand ownership on, leave NULL behind
+ * return TAKE_FD(fd);                the same for a descriptor, leave -1
  */
 #ifndef SP_UTIL_MACROS_H
 #define SP_UTIL_MACROS_H
@@ -26,6 +27,14 @@
 		__typeof__(p) _tp = (p);                                   \
 		(p) = NULL;                                                \
 		_tp;                                                       \
+	})
+
+/* The same for a file descriptor: leaves -1 behind. */
+#define TAKE_FD(fd)                                                        \
+	({                                                                 \
+		int _tf = (fd);                                            \
+		(fd) = -1;                                                 \
+		_tf;                                                       \
 	})
 
 static inline void sp_freep(void *p)

@@ -132,6 +132,25 @@ static void test_colon_in_password(void **state)
 	assert_false(sp_auth_check(a, basic("admin:pa:ss")));
 }
 
+/* The login form's check: user and password as given. */
+static void test_login(void **state)
+{
+	_cleanup_auth_ sp_auth *a = auth_new("admin", "pa:ss");
+	_cleanup_free_ char *h = make_hash("$6$", "s3cret");
+	_cleanup_auth_ sp_auth *b = auth_new("admin", h);
+
+	assert_true(sp_auth_login(a, "admin", "pa:ss"));
+	assert_false(sp_auth_login(a, "admin", "pa"));
+	assert_false(sp_auth_login(a, "admin:pa", "ss"));
+	assert_false(sp_auth_login(a, "root", "pa:ss"));
+	assert_false(sp_auth_login(a, "", ""));
+	assert_false(sp_auth_login(a, NULL, "pa:ss"));
+	assert_false(sp_auth_login(a, "admin", NULL));
+	assert_true(sp_auth_login(b, "admin", "s3cret"));
+	assert_false(sp_auth_login(b, "admin", h));
+	assert_false(sp_auth_login(b, "root", "s3cret"));
+}
+
 static void test_new_refused(void **state)
 {
 	static const struct {
@@ -321,6 +340,7 @@ int main(void)
 		cmocka_unit_test(test_clear_wrong),
 		cmocka_unit_test(test_malformed_headers),
 		cmocka_unit_test(test_colon_in_password),
+		cmocka_unit_test(test_login),
 		cmocka_unit_test(test_new_refused),
 		cmocka_unit_test(test_md5_hash_message),
 		cmocka_unit_test(test_sha512_hash),
