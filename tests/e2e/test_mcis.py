@@ -3,12 +3,15 @@ mock connections, requests, the partial-failure policies, status strings,
 bad input, events, and survival of a restart (docs/api.md, "Multi-cloud
 services")."""
 import datetime
+import json
 import os
+import socket
 import sys
 import unittest
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Daemon  # noqa: E402
+from harness import Daemon, basic_auth, wait_for  # noqa: E402
 from mcis_util import EventStream, McisTestCase, SLOW  # noqa: E402
 
 A, B, F = "mcis-a", "mcis-b", "mcis-fail"
@@ -149,6 +152,24 @@ class CreateTest(McisTestCase):
         self.err(self.d.get("/spider/request/my-create-1"), 404, "does not exist")
         self.err(self.d.request("GET", "/spider/ns/x/mcis?wait=maybe"), 404, "namespace 'x'")
         self.err(self.d.post(f"/spider/ns/{ns}/mcisDynamic?wait=maybe", {"name": "r3", "vm": []}), 400, "wait")
+
+    def test_work_goes_on_when_the_client_leaves(self):
+        """A client that asked to wait and hung up while the create ran:
+        the create runs to its end, and its request says how it went."""
+        ns = self.ns("ns-gone")
+        u = urllib.parse.urlparse(self.d.url)
+        body = json.dumps({"name": "left", "vm": [self.dynamic_entry("g1", A, 2)]}).encode()
+        with socket.create_connection((u.hostname, u.port), timeout=5) as sock:
+            sock.sendall((f"POST /spider/ns/{ns}/mcisDynamic?wait=true HTTP/1.1\r\nHost: x\r\n"
+                          f"Authorization: {basic_auth()}\r\nx-request-id: left-behind\r\n"
+                          f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body)
+            # Hang up once the work has started (and before it can end:
+            # the VMs take 50 ms each to leave Creating).
+            self.assertTrue(wait_for(lambda: self.d.get("/spider/request/left-behind").status == 200, 10))
+            self.assertEqual(self.ok("GET", "/spider/request/left-behind")["status"], "Handling")
+        doc = self.follow("left-behind")
+        self.assertEqual(doc["status"], "Success", doc)
+        self.assertEqual(self.status(ns, "left")["status"], "Running:2 (R:2/2)")
 
     def test_events_follow_a_create(self):
         ns = self.ns("ns-ev")
