@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { serviceSteps } from './services.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
@@ -192,7 +193,7 @@ try {
 
   await step('menu shows only working entries', async () => {
     const groups = await page.locator('#sidenav h2').allTextContents();
-    if (groups.join(',') !== 'Settings,Setup,Operations') throw new Error(`menu groups: ${groups}`);
+    if (groups.join(',') !== 'Settings,Setup,Resources,Operations') throw new Error(`menu groups: ${groups}`);
   });
 
   await step('add a cloud: mock driver, one credential, two regions', async () => {
@@ -327,6 +328,11 @@ try {
     await page.setViewportSize({ width: 1280, height: 860 });
   });
 
+  await resourcesScenario();
+
+  // The service (MCIS) pages: wizard, detail and lifecycle, remote command.
+  await serviceSteps({ page, step, shot, expectText, dialog, base, user: USER, password: PASSWORD });
+
   await step('log out', async () => {
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.waitForURL(/\/login$/);
@@ -349,3 +355,260 @@ if (SHIM) console.log('*** SHIM MODE: NOT a pass of the real daemon. ***');
 if (failures.length) console.log(`failed: ${failures.join('; ')}`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);
+
+// ---- catalogue, resources and call history (on mock-default) -------------
+async function resourcesScenario() {
+  const count = (id) => page.locator(`#${id}-count`);
+  const showCalls = async () => {
+    await Promise.all([
+      page.waitForResponse((r) => r.url().includes('/spider/callhistory')),
+      page.getByRole('button', { name: 'Show' }).click(),
+    ]);
+    await page.locator('#calls').waitFor();
+  };
+  const pickConn = async () => {
+    await page.locator('#res-conn option[value="mock-default"]').waitFor({ state: 'attached' });
+    await page.locator('#res-conn').selectOption('mock-default');
+  };
+
+  await step('catalogue: images search and filter narrow the list', async () => {
+    await page.getByRole('link', { name: 'Catalogue' }).click();
+    await page.waitForURL(/\/setup\/catalogue$/);
+    await pickConn();
+    await expectText(count('cat-images'), /^5 images$/);
+    await page.getByLabel('Search').fill('ubuntu');
+    await expectText(count('cat-images'), /^2 of 5 images$/);
+    await page.locator('tr[data-image="mock-vmimage-04"]').waitFor();
+    await page.getByLabel('Architecture').selectOption('arm64');
+    await expectText(count('cat-images'), /^1 of 5 images$/);
+    if (await page.locator('tr[data-image="mock-vmimage-01"]').count()) throw new Error('x86_64 image still shown');
+    await shot('catalogue-images');
+  });
+
+  await step('catalogue: zones are paged (only the page rendered)', async () => {
+    await page.getByRole('tab', { name: /Regions & zones/ }).click();
+    await expectText(count('cat-zones'), /^24 zones$/);
+    if ((await page.locator('#cat-zones tbody tr').count()) !== 10) throw new Error('page 1 is not 10 rows');
+    await expectText(page.locator('.pager .page-no'), /Page 1 of 3/);
+    await page.getByRole('button', { name: 'Next' }).click();
+    await expectText(page.locator('.pager .page-no'), /Page 2 of 3/);
+    await page.getByRole('button', { name: 'Last page' }).click();
+    await expectText(page.locator('.pager .page-no'), /Page 3 of 3/);
+    if ((await page.locator('#cat-zones tbody tr').count()) !== 4) throw new Error('last page is not 4 rows');
+    await page.getByLabel('Search').fill('mars');
+    await expectText(count('cat-zones'), /^3 of 24 zones$/);
+    await shot('catalogue-zones');
+  });
+
+  await step('catalogue: specs filtered by vCPU, sorted by price', async () => {
+    await page.getByRole('tab', { name: /Specs/ }).click();
+    await expectText(count('cat-specs'), /^4 specs$/);
+    await page.getByLabel('vCPU from').fill('8');
+    await expectText(count('cat-specs'), /^2 of 4 specs$/);
+    await page.locator('tr[data-spec="mock-vmspec-03"]').waitFor();
+    await page.getByLabel('vCPU from').fill('');
+    await page.getByLabel('vCPU to').fill('4');
+    await page.getByLabel('With GPU only').check();
+    await expectText(count('cat-specs'), /^2 of 4 specs$/);
+    await expectText(page.locator('tr[data-spec="mock-vmspec-01"]'), /NVIDIA V100[\s\S]*3\.0600/);
+    if (await page.locator('#cpanel p.error').count()) throw new Error(`filter error shown: ${await page.locator('#cpanel p.error').innerText()}`);
+    await page.getByRole('button', { name: /^Price/ }).click();
+    const first = await page.locator('#cat-specs tbody tr').first().getAttribute('data-spec');
+    if (first !== 'mock-vmspec-02') throw new Error(`cheapest first should be mock-vmspec-02, got ${first}`);
+    await shot('catalogue-specs');
+  });
+
+  await step('networks: bad CIDR shown next to the field, VPC with a subnet, a second subnet', async () => {
+    await page.getByRole('link', { name: 'Networks (VPC)' }).click();
+    await page.waitForURL(/\/resources\/networks$/);
+    await pickConn();
+    await page.locator('#vpcs-count').waitFor(); // the dashboard's service made a default VPC
+    await page.getByRole('button', { name: 'Create VPC' }).click();
+    const d = dialog();
+    await d.getByLabel('VPC name').fill('vpc-web');
+    await d.getByLabel('IPv4 CIDR', { exact: true }).fill('10.0.0.0/33');
+    await d.getByLabel('Subnet 1 name').fill('sn-1');
+    await d.getByRole('button', { name: 'Create VPC' }).click();
+    await expectText(d.locator('#vpc-cidr-err'), /prefix length/);
+    await d.getByLabel('IPv4 CIDR', { exact: true }).fill('10.0.0.0/16');
+    await d.getByLabel('Subnet 1 CIDR').fill('10.0.1.0/24');
+    await shot('vpc-create');
+    await d.getByRole('button', { name: 'Create VPC' }).click();
+    await page.locator('dialog[open]').waitFor({ state: 'hidden' });
+    await page.locator('tr[data-vpc="vpc-web"] li[data-subnet="sn-1"]').waitFor();
+    await page.getByRole('button', { name: 'Add a subnet to vpc-web' }).click();
+    await dialog().getByLabel('Subnet name').fill('sn-2');
+    await dialog().getByLabel('IPv4 CIDR').fill('10.0.2.0');
+    await dialog().getByRole('button', { name: 'Add subnet' }).click();
+    await expectText(dialog().locator('#as-cidr-err'), /not an IPv4 CIDR/);
+    await dialog().getByLabel('IPv4 CIDR').fill('10.0.2.0/24');
+    await dialog().getByRole('button', { name: 'Add subnet' }).click();
+    await page.locator('dialog[open]').waitFor({ state: 'hidden' });
+    await expectText(page.locator('tr[data-vpc="vpc-web"] li[data-subnet="sn-2"]'), /10\.0\.2\.0\/24/);
+    await shot('networks');
+  });
+
+  await step('security group: bad port range shown next to the rule; two rules, remove one', async () => {
+    await page.getByRole('link', { name: 'Security groups' }).click();
+    await page.waitForURL(/\/resources\/security-groups$/);
+    await page.locator('#sgs-count').waitFor();
+    await page.getByRole('button', { name: 'Create security group' }).click();
+    const d = dialog();
+    await d.getByLabel('Name', { exact: true }).fill('sg-web');
+    await d.getByLabel('VPC').selectOption('vpc-web');
+    await d.getByRole('button', { name: 'Add a rule' }).click();
+    await d.getByLabel('Rule 2 from port').fill('8080');
+    await d.getByLabel('Rule 2 to port').fill('80');
+    await d.getByLabel('Rule 2 CIDR').fill('10.0.0.0/8');
+    await d.getByRole('button', { name: 'Create security group' }).click();
+    await expectText(d.locator('#cr-err-1'), /must not be below/);
+    await shot('sg-bad-port');
+    await d.getByLabel('Rule 2 to port').fill('8090');
+    await d.getByRole('button', { name: 'Create security group' }).click();
+    await page.locator('dialog[open]').waitFor({ state: 'hidden' });
+    const rules = page.locator('tr[data-sg="sg-web"] .rules-table tbody tr');
+    await page.locator('tr[data-sg="sg-web"] tr[data-rule="inbound|TCP|8080|8090|10.0.0.0/8"]').waitFor();
+    if ((await rules.count()) !== 2) throw new Error(`${await rules.count()} rules`);
+    await page.getByRole('button', { name: 'Remove rule 2 of sg-web' }).click();
+    await dialog().getByRole('button', { name: 'Delete' }).click();
+    await page.locator('tr[data-sg="sg-web"] tr[data-rule="inbound|TCP|8080|8090|10.0.0.0/8"]').waitFor({ state: 'detached' });
+    if ((await rules.count()) !== 1) throw new Error(`${await rules.count()} rules after removing one`);
+    await shot('security-groups');
+  });
+
+  await step('key pair: the private key offered once for download, not shown again', async () => {
+    await page.getByRole('link', { name: 'Key pairs' }).click();
+    await page.waitForURL(/\/resources\/keypairs$/);
+    await page.locator('#keys-count').waitFor();
+    await page.getByRole('button', { name: 'Create key pair' }).click();
+    await dialog().getByLabel('Key pair name').fill('key-web');
+    await dialog().getByRole('button', { name: 'Create key pair' }).click();
+    await expectText(dialog().locator('#kp-once'), /you will not see it again/);
+    await shot('keypair-once');
+    const [dl] = await Promise.all([
+      page.waitForEvent('download'),
+      dialog().getByRole('button', { name: /Download private key/ }).click(),
+    ]);
+    if (dl.suggestedFilename() !== 'key-web.pem') throw new Error(`download named ${dl.suggestedFilename()}`);
+    const file = await dl.path();
+    const pem = fs.readFileSync(file, 'utf8');
+    if (!/^-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) throw new Error('the download is not a private key');
+    await dialog().getByRole('button', { name: 'Done' }).click();
+    await page.locator('tr[data-keypair="key-web"]').waitFor();
+    await page.reload();
+    await page.locator('tr[data-keypair="key-web"]').waitFor();
+    const body = await page.locator('body').innerText();
+    if (/PRIVATE KEY/.test(body) || body.includes(pem.split('\n')[1])) throw new Error('the private key is shown after a reload');
+    await shot('keypairs');
+  });
+
+  await step('disk: size out of the provider range shown next to the field, then created', async () => {
+    await page.getByRole('link', { name: 'Disks', exact: true }).click();
+    await page.waitForURL(/\/resources\/disks$/);
+    await page.getByText('No disk on this connection yet.').waitFor();
+    await page.getByRole('button', { name: 'Create disk' }).click();
+    const d = dialog();
+    await d.getByLabel('Disk name').fill('disk-web');
+    await d.getByLabel('Type').selectOption('HDD');
+    await d.getByLabel('Size (GB)').fill('20000');
+    await d.getByRole('button', { name: 'Create disk' }).click();
+    await expectText(d.locator('#disk-size-err'), /1 to 16384 GB/);
+    await d.getByLabel('Size (GB)').fill('50');
+    await d.getByRole('button', { name: 'Create disk' }).click();
+    await page.locator('dialog[open]').waitFor({ state: 'hidden' });
+    await expectText(page.locator('tr[data-disk="disk-web"]'), /HDD[\s\S]*50[\s\S]*Available/);
+    await page.getByRole('button', { name: 'Resize disk-web' }).click();
+    await dialog().getByLabel('New size (GB)').fill('40');
+    await dialog().getByRole('button', { name: 'Resize' }).click();
+    await expectText(dialog().locator('#disk-act-err'), /can only grow/);
+    await dialog().getByLabel('New size (GB)').fill('60');
+    await dialog().getByRole('button', { name: 'Resize' }).click();
+    await page.locator('dialog[open]').waitFor({ state: 'hidden' });
+    await expectText(page.locator('tr[data-disk="disk-web"]'), /HDD\s+60/);
+    await shot('disks');
+  });
+
+  await step('my images and VMs pages list what the connection has', async () => {
+    await page.getByRole('link', { name: 'VMs', exact: true }).click();
+    await page.waitForURL(/\/resources\/vms$/);
+    await expectText(page.locator('#vms-count'), /^3 VMs$/);
+    await expectText(page.locator('#vms tbody tr').first(), /Running/);
+    await shot('vms');
+    await page.getByRole('link', { name: 'My images' }).click();
+    await page.waitForURL(/\/resources\/myimages$/);
+    await page.getByRole('button', { name: 'Snapshot a VM' }).click();
+    await dialog().getByLabel('Image name').fill('img-web');
+    await dialog().getByRole('button', { name: 'Create image' }).click();
+    await page.locator('dialog[open]').waitFor({ state: 'hidden' });
+    await expectText(page.locator('tr[data-myimage="img-web"]'), /Available/);
+    await shot('myimages');
+    await page.getByRole('button', { name: 'Delete image img-web' }).click();
+    await dialog().getByRole('button', { name: 'Delete' }).click();
+    await page.locator('tr[data-myimage="img-web"]').waitFor({ state: 'detached' });
+  });
+
+  await step('delete in the right order: the VPC in use shows the 409 first', async () => {
+    await page.getByRole('link', { name: 'Networks (VPC)' }).click();
+    await page.getByRole('button', { name: 'Delete VPC vpc-web' }).click();
+    await dialog().getByRole('button', { name: 'Delete' }).click();
+    await expectText(dialog().locator('.error'), /in use by Security Group 'sg-web'/);
+    await shot('vpc-delete-409');
+    await dialog().getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('link', { name: 'Security groups' }).click();
+    await page.getByRole('button', { name: 'Delete security group sg-web' }).click();
+    await dialog().getByRole('button', { name: 'Delete' }).click();
+    await page.locator('tr[data-sg="sg-web"]').waitFor({ state: 'detached' });
+    await page.getByRole('link', { name: 'Key pairs' }).click();
+    await page.getByRole('button', { name: 'Delete key pair key-web' }).click();
+    await dialog().getByRole('button', { name: 'Delete' }).click();
+    await page.locator('tr[data-keypair="key-web"]').waitFor({ state: 'detached' });
+    await page.getByRole('link', { name: 'Disks', exact: true }).click();
+    await page.getByRole('button', { name: 'Delete disk disk-web' }).click();
+    await dialog().getByRole('button', { name: 'Delete' }).click();
+    await page.locator('tr[data-disk="disk-web"]').waitFor({ state: 'detached' });
+    await page.getByRole('link', { name: 'Networks (VPC)' }).click();
+    await page.getByRole('button', { name: 'Remove subnet sn-2 of vpc-web' }).click();
+    await dialog().getByRole('button', { name: 'Delete' }).click();
+    await page.locator('li[data-subnet="sn-2"]').waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Delete VPC vpc-web' }).click();
+    await dialog().getByRole('button', { name: 'Delete' }).click();
+    await page.locator('tr[data-vpc="vpc-web"]').waitFor({ state: 'detached' });
+  });
+
+  await step('call history shows these calls; the error filter works', async () => {
+    await page.getByRole('link', { name: 'Call history' }).click();
+    await page.waitForURL(/\/operations\/call-history$/);
+    await page.locator('#calls').waitFor();
+    await page.getByLabel('Connection').selectOption('mock-default');
+    await page.getByLabel('At most').fill('500');
+    await showCalls();
+    if (await page.getByLabel('Rows per page').count()) await page.getByLabel('Rows per page').selectOption('500');
+    for (const api of ['CreateVPC()', 'AddSubnet()', 'CreateSecurity()', 'RemoveRules()', 'CreateKey()', 'CreateDisk()', 'ChangeDiskSize()', 'DeleteVPC()']) {
+      if (!(await page.locator(`#calls tr[data-call="${api}"]`).count())) throw new Error(`${api} not in the call history`);
+    }
+    if (await page.locator('#calls tbody tr').filter({ hasText: 'mock-mars' }).count()) throw new Error('the connection filter let another connection through');
+    await shot('call-history');
+    await page.getByLabel('Connection').selectOption('');
+    await page.getByLabel('Errors only').check();
+    await showCalls();
+    await page.locator('#calls tbody tr', { hasText: 'CheckConnection' }).first().waitFor();
+    const rows = await page.locator('#calls tbody tr').count();
+    const failedRows = await page.locator('#calls tbody tr.failed').count();
+    if (!rows || rows !== failedRows) throw new Error(`errors only shows ${rows} rows, ${failedRows} failed`);
+    await shot('call-history-errors');
+    await page.getByLabel('At most').fill('0');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await expectText(page.locator('#ch-limit-err'), /1 to 10000/);
+    await page.getByLabel('At most').fill('100');
+  });
+
+  await step('resources at tablet width', async () => {
+    await page.setViewportSize({ width: 820, height: 1100 });
+    await page.getByRole('button', { name: 'Menu' }).click();
+    await page.getByRole('link', { name: 'Catalogue' }).click();
+    await page.getByRole('tab', { name: /Specs/ }).click();
+    await page.locator('#cat-specs').waitFor();
+    await shot('catalogue-tablet');
+    await page.setViewportSize({ width: 1280, height: 860 });
+  });
+}
