@@ -900,16 +900,17 @@ static int create_run(job *j, json_t **ret, sp_error *err)
 	vm_set(info, "targetAction", "None");
 	vm_set(info, "targetStatus", "None");
 	mcis_aggregate(mn);
+	/* The last create's errors stay with the MCIS (the request that made
+	 * them is forgotten in time). */
+	json_object_set_new(info, "creationErrors",
+			    json_pack("{s:[],s:O,s:I,s:I,s:I,s:s}", "vmObjectCreationErrors",
+				      "vmCreationErrors", cj->errors, "totalVmCount", (json_int_t)total,
+				      "successfulVmCount", (json_int_t)(total - failed),
+				      "failedVmCount", (json_int_t)failed, "failureHandlingStrategy", cj->policy));
 	put_mcis(&b, cj->ns, mn);
 	*ret = mcis_info(mn, true);
-	if (*ret) {
+	if (*ret)
 		json_object_set(*ret, "newVmList", cj->vm_ids);
-		json_object_set_new(*ret, "creationErrors",
-				    json_pack("{s:[],s:O,s:I,s:I,s:I,s:s}", "vmObjectCreationErrors",
-					      "vmCreationErrors", cj->errors, "totalVmCount", (json_int_t)total,
-					      "successfulVmCount", (json_int_t)(total - failed),
-					      "failedVmCount", (json_int_t)failed, "failureHandlingStrategy", cj->policy));
-	}
 	reg_event(reg, "mcis", cj->ns, json_pack("{s:s,s:s,s:s,s:O}", "action", "created", "mcisId", cj->mcis,
 						 "status", vm_str(info, "status"), "statusCount", json_object_get(info, "statusCount")));
 	if (reg_commit(reg, &b, err) < 0) {

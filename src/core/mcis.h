@@ -110,7 +110,8 @@ typedef struct sp_mcis_ctl {
 	const char *action;       /* suspend|resume|reboot|terminate|refine */
 	bool force;               /* skip the state guard */
 	bool sequence;            /* one VM after another, else all at once */
-	const json_t *order;      /* sequence: array of VM ids (NULL: VM order) */
+	const json_t *order;      /* the VMs, as ids (NULL: all); in sequence,
+				   * their order */
 	bool continue_on_error;   /* sequence: go on past a failed VM */
 	const char *subgroup;     /* NULL: every VM */
 	const char *vm;           /* NULL: every VM (of the subGroup) */

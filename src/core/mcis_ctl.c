@@ -406,7 +406,7 @@ static int ctl_select(sp_mcis_reg *reg, json_t *mn, struct ctl_job *cj, const sp
 		if (!vm_node(mn, ctl->vm, err))
 			return -1;
 		json_array_append_new(order, json_string(ctl->vm));
-	} else if (ctl->sequence && ctl->order && json_array_size(ctl->order)) {
+	} else if (ctl->order && json_array_size(ctl->order)) {
 		for (size_t i = 0; i < json_array_size(ctl->order); i++) {
 			const char *id = json_string_value(json_array_get(ctl->order, i));
 

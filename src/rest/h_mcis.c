@@ -252,8 +252,6 @@ static int control(sp_req *req, const sp_job_opts *o, json_t **out, bool *async,
 	if (mode && strcmp(mode, "concurrent") && strcmp(mode, "sequence"))
 		return sp_error_set(err, SP_ERR_INVALID, "mode '%s' is invalid: want concurrent or sequence", mode);
 	ctl.sequence = mode && !strcmp(mode, "sequence");
-	if (order && !ctl.sequence)
-		return sp_error_set(err, SP_ERR_INVALID, "order is given but mode is not sequence");
 	ctl.order = order;
 	return sp_mcis_control(req->core, NS(req), MCIS(req), &ctl, o, out, async, err);
 }

@@ -169,6 +169,16 @@ export async function serviceSteps({ page, step, shot, expectText, dialog, base,
       await page.setViewportSize({ width: 1280, height: 860 });
     });
 
+    await step('services: the dashboard shows the new service Running, live', async () => {
+      await page.getByRole('link', { name: 'Dashboard' }).click();
+      await page.waitForURL(/\/operations\/dashboard$/);
+      await expectText(page.locator('article[data-mcis=shop]'), /Running:3 \(R:3\/3\)/);
+      await expectText(page.locator('article[data-mcis=web1]'), /Running:3 \(R:3\/3\)/);
+      await shot('dashboard-running');
+      await page.goto(`${base}/operations/services/shop`);
+      await expectText(page.locator('[data-testid=svc-status]'), /^Running:3/);
+    });
+
     await step('services: suspend in a sequence ordered by dragging and the arrow buttons', async () => {
       await page.getByLabel('Select all').check();
       await page.getByLabel('In sequence').check();

@@ -251,6 +251,9 @@ class PolicyTest(McisTestCase):
         self.assertEqual((err["vmName"], err["phase"]), ("bad-1", "create"))
         for part in ("injected failure of 'StartVM'", f"connection '{F}'", "region 'default'"):
             self.assertIn(part, err["error"])
+        # The errors stay with the MCIS too.
+        kept = self.ok("GET", f"/spider/ns/{ns}/mcis/c1")["creationErrors"]
+        self.assertEqual((kept["failedVmCount"], kept["vmCreationErrors"][0]["vmName"]), (1, "bad-1"))
         bad = self.ok("GET", f"/spider/ns/{ns}/mcis/c1/vm/bad-1")
         self.assertEqual(bad["status"], "Failed")
         self.assertIn("StartVM", bad["systemMessage"])
