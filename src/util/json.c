@@ -44,6 +44,33 @@ int sp_json_array(const json_t *obj, const char *key, const json_t **ret,
 	return 0;
 }
 
+/* How deep arrays and objects nest in JSON text (strings skipped); stops
+ * counting past max. */
+static size_t json_depth(const char *data, size_t len, size_t max)
+{
+	size_t depth = 0, deepest = 0;
+	bool in_string = false;
+
+	for (size_t i = 0; i < len && deepest <= max; i++) {
+		char c = data[i];
+
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = false;
+		} else if (c == '"') {
+			in_string = true;
+		} else if (c == '[' || c == '{') {
+			if (++depth > deepest)
+				deepest = depth;
+		} else if ((c == ']' || c == '}') && depth > 0) {
+			depth--;
+		}
+	}
+	return deepest;
+}
+
 int sp_json_parse_body(const char *data, size_t len, json_t **ret,
 		       sp_error *err)
 {
@@ -59,6 +86,11 @@ int sp_json_parse_body(const char *data, size_t len, json_t **ret,
 		*ret = NULL;
 		return 0;
 	}
+	/* No request of ours nests deeply; the parser recurses per level,
+	 * and a request runs on a small stack. */
+	if (json_depth(data + i, len - i, SP_JSON_DEPTH_MAX) > SP_JSON_DEPTH_MAX)
+		return sp_error_set(err, SP_ERR_INVALID,
+				    "the JSON body nests more than %d levels deep", SP_JSON_DEPTH_MAX);
 	j = json_loadb(data, len, JSON_DECODE_ANY, &jerr);
 	if (!j)
 		return sp_error_set(err, SP_ERR_INVALID,

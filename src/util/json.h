@@ -28,8 +28,12 @@ int sp_json_string(const json_t *obj, const char *key, bool required,
 int sp_json_array(const json_t *obj, const char *key, const json_t **ret,
 		  sp_error *err);
 
-/* Parse a request body: NULL/empty gives *ret = NULL.  Not an object, or
- * malformed, fails with SP_ERR_INVALID and jansson's position. */
+/* Arrays and objects nest at most this deep in a request body. */
+#define SP_JSON_DEPTH_MAX 64
+
+/* Parse a request body: NULL/empty gives *ret = NULL.  Not an object,
+ * nested deeper than SP_JSON_DEPTH_MAX, or malformed, fails with
+ * SP_ERR_INVALID (malformed: with jansson's position). */
 int sp_json_parse_body(const char *data, size_t len, json_t **ret,
 		       sp_error *err);
 

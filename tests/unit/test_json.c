@@ -237,6 +237,41 @@ static void test_body_malformed(void **state)
 	}
 }
 
+/* Nesting: 64 levels pass, 65 are refused before the parser recurses;
+ * brackets inside strings do not count. */
+static void test_body_depth(void **state)
+{
+	char deep[2 * (SP_JSON_DEPTH_MAX + 1) + 16];
+	char ok[2 * SP_JSON_DEPTH_MAX + 64];
+	const char *quoted = "{\"a\":\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\\"{{{{\"}";
+	size_t n = 0;
+	sp_error err = { 0 };
+	json_t *j = NULL;
+
+	/* {"a":[[...[1]...]]} with 64 levels in all, then one more. */
+	n = (size_t)snprintf(ok, sizeof(ok), "{\"a\":");
+	for (int i = 0; i < SP_JSON_DEPTH_MAX - 1; i++)
+		ok[n++] = '[';
+	ok[n++] = '1';
+	for (int i = 0; i < SP_JSON_DEPTH_MAX - 1; i++)
+		ok[n++] = ']';
+	ok[n++] = '}';
+	ok[n] = '\0';
+	assert_int_equal(sp_json_parse_body(ok, n, &j, &err), 0);
+	json_decref(j);
+
+	n = 0;
+	for (int i = 0; i < SP_JSON_DEPTH_MAX + 1; i++)
+		deep[n++] = i == 0 ? '{' : '[';
+	deep[n] = '\0';
+	assert_int_equal(sp_json_parse_body(deep, n, &j, &err), -1);
+	assert_int_equal(err.code, SP_ERR_INVALID);
+	assert_non_null(strstr(err.message, "nests more than 64 levels deep"));
+
+	assert_int_equal(sp_json_parse_body(quoted, strlen(quoted), &j, &err), 0);
+	json_decref(j);
+}
+
 static void test_body_not_object(void **state)
 {
 	static const char *const bodies[] = { "[]", "[{\"a\":1}]", "42", "\"text\"", "true", "1.5" };
@@ -310,6 +345,7 @@ int main(void)
 		cmocka_unit_test(test_body_object),
 		cmocka_unit_test(test_body_length_respected),
 		cmocka_unit_test(test_body_malformed),
+		cmocka_unit_test(test_body_depth),
 		cmocka_unit_test(test_body_not_object),
 		cmocka_unit_test(test_kv),
 		cmocka_unit_test(test_kv_invalid_utf8),
