@@ -21,11 +21,7 @@
 #include "util/json.h"
 #include "util/log.h"
 
-/* A request's thread needs little stack (bodies nest at most
- * SP_JSON_DEPTH_MAX deep; the fan-out workers that make the same driver
- * calls run on as much), and 100 threads of 256 KiB fit glibc's cache of
- * freed stacks, where 1 MiB ones were unmapped and mapped again. */
-#define THREAD_STACK (256 * 1024)
+#define THREAD_STACK (1024 * 1024)
 #define IDLE_TIMEOUT_S 120
 /* Per-connection memory for headers and buffers; MHD clears it after
  * every request, so it is kept small. */
