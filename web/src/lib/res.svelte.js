@@ -1,7 +1,7 @@
 // Shared by the Resources, Catalogue and Call history pages: the chosen
 // connection (kept across pages and reloads), the connection list, and
 // client-side checks that mirror docs/api.md's rules for resources.
-import { get } from './api.js';
+import { get, enc } from './api.js';
 import '../styles/res.css';
 
 const KEY = 'spider.res.connection';
@@ -24,6 +24,33 @@ export async function loadConnections() {
   }
   resConn.loaded = true;
 }
+
+// What a Resources page reads from its connection: fetch(conn) asks, and
+// apply(answer) takes the answer unless another connection was picked
+// meanwhile (apply(null) after an error, which stays in .error).
+export function connReader(fetch, apply) {
+  const r = $state({ loading: false, error: null });
+  r.load = async () => {
+    const conn = resConn.name;
+    if (!conn) return;
+    r.loading = true;
+    r.error = null;
+    try {
+      const answer = await fetch(conn);
+      if (conn === resConn.name) apply(answer);
+    } catch (e) {
+      r.error = e;
+      apply(null);
+    } finally {
+      r.loading = false;
+    }
+  };
+  return r;
+}
+
+// The VMs' states of a connection, or none when the cloud will not say.
+export const vmStatuses = (conn) =>
+  get(`/spider/vmstatus?ConnectionName=${enc(conn)}`, { cloud: true }).catch(() => ({ vmstatus: [] }));
 
 export const connInfo = (name) => resConn.list.find((c) => c.ConfigName === name) || null;
 
