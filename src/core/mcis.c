@@ -269,13 +269,14 @@ static json_t *entry_vm(const struct vm_entry *e, const char *ns, const char *mc
 	snprintf(id, sizeof(id), "%s-%zu", e->name, i);
 	snprintf(spname, sizeof(spname), "%s-%s-%s", ns, mcis, id);
 	now_rfc3339(now);
-	vm = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:O,s:O,s:s,s:s,s:s,s:s,s:s,"
+	vm = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:s,s:s,s:s,s:s,"
 		       "s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:{},s:{},s:s,s:s,s:I}",
 		       "id", id, "name", id, "subGroupId", e->name, "connectionName", e->conn,
 		       "specId", e->spec, "imageId", e->image,
 		       "vNetId", dynamic ? "" : e->vnet, "subnetId", dynamic ? "" : e->subnet,
 		       "sshKeyId", dynamic ? "" : e->key, "spiderVmName", spname,
-		       "securityGroupIds", e->sgs ? e->sgs : json_array(), "dataDiskIds", e->disks ? e->disks : json_array(),
+		       "securityGroupIds", e->sgs ? json_deep_copy(e->sgs) : json_array(),
+		       "dataDiskIds", e->disks ? json_deep_copy(e->disks) : json_array(),
 		       "vmUserAccount", e->user ? e->user : "",
 		       "rootDiskType", e->root_type ? e->root_type : "default",
 		       "rootDiskSize", e->root_size ? e->root_size : "default",
@@ -285,11 +286,6 @@ static json_t *entry_vm(const struct vm_entry *e, const char *ns, const char *mc
 		       "sshPort", "", "publicDNS", "", "privateDNS", "", "monAgentStatus", "notInstalled",
 		       "region", "cspViewVmDetail", "_password", e->password ? e->password : "",
 		       "_dynamic", dynamic ? "yes" : "", "_ver", (json_int_t)0);
-	/* json_pack's "O" of a fresh json_array() leaks one reference. */
-	if (vm && !e->sgs)
-		json_decref(json_object_get(vm, "securityGroupIds"));
-	if (vm && !e->disks)
-		json_decref(json_object_get(vm, "dataDiskIds"));
 	return vm;
 }
 
@@ -568,26 +564,40 @@ static const char *vm_status_mcis(sp_vm_status s)
 	}
 }
 
-/* One connection's worker of a create: takes the connection's VMs one by
- * one from the queue. */
+/* A connection's VMs to create, shared by its workers: each takes the
+ * next one (reg->lock held for next and refs). */
+struct conn_cursor {
+	json_t *ids;
+	size_t next;
+	unsigned refs;
+};
+
+/* One worker of a create on one connection. */
 struct conn_queue {
 	job *j;
 	struct create_job *cj;
 	char conn[SP_NAME_MAX + 1];
-	json_t *ids;       /* VM ids of this connection */
-	size_t next;       /* under reg->lock */
+	struct conn_cursor *cur;
 	size_t total;      /* all VMs of the request */
 };
 
 static void queue_free(void *p)
 {
 	struct conn_queue *q = p;
+	struct conn_cursor *cur = q->cur;
+	bool last;
 
-	json_decref(q->ids);
+	pthread_mutex_lock(&q->j->reg->lock);
+	last = --cur->refs == 0;
+	pthread_mutex_unlock(&q->j->reg->lock);
+	if (last) {
+		json_decref(cur->ids);
+		free(cur);
+	}
 	free(q);
 }
 
-static void vm_record_error(sp_mcis_reg *reg, struct create_job *cj, json_t *vm, const char *phase, const sp_error *e)
+static void vm_record_error(struct create_job *cj, json_t *vm, const char *phase, const sp_error *e)
 {
 	char now[32];
 
@@ -598,7 +608,6 @@ static void vm_record_error(sp_mcis_reg *reg, struct create_job *cj, json_t *vm,
 	vm_set(vm, "systemMessage", e->message);
 	json_array_append_new(cj->errors, json_pack("{s:s,s:s,s:s,s:s}", "vmName", vm_str(vm, "id"), "error", e->message,
 						    "phase", phase, "timestamp", now));
-	(void)reg;
 }
 
 static int queue_run(void *p, json_t **ret, sp_error *err)
@@ -618,11 +627,11 @@ static int queue_run(void *p, json_t **ret, sp_error *err)
 		int rc;
 
 		pthread_mutex_lock(&reg->lock);
-		if (q->next >= json_array_size(q->ids)) {
+		if (q->cur->next >= json_array_size(q->cur->ids)) {
 			pthread_mutex_unlock(&reg->lock);
 			break;
 		}
-		id = json_string_value(json_array_get(q->ids, q->next++));
+		id = json_string_value(json_array_get(q->cur->ids, q->cur->next++));
 		mn = json_object_get(json_object_get(json_object_get(reg->ns, cj->ns), "mcis"), cj->mcis);
 		vm = json_object_get(json_object_get(mn, "vm"), id);
 		copy = vm && !strcmp(vm_str(vm, "status"), "Creating") ? json_deep_copy(vm) : NULL;
@@ -644,7 +653,7 @@ static int queue_run(void *p, json_t **ret, sp_error *err)
 				vm_set(vm, "targetStatus", "None");
 				vm_set(vm, "targetAction", "None");
 			} else {
-				vm_record_error(reg, cj, vm, "create", &e);
+				vm_record_error(cj, vm, "create", &e);
 			}
 			json_object_set_new(vm, "_ver", json_integer(json_integer_value(json_object_get(vm, "_ver")) + 1));
 			put_vm(&b, cj->ns, cj->mcis, vm);
@@ -706,7 +715,7 @@ static void create_prepare(job *j, struct create_job *cj, json_t *by_conn)
 			if (!vm)
 				continue;
 			if (rc < 0) {
-				vm_record_error(reg, cj, vm, "prepare", &e);
+				vm_record_error(cj, vm, "prepare", &e);
 				cj->done++;
 			} else {
 				vm_set(vm, "vNetId", vm_str(d, "vNetId"));
@@ -740,35 +749,26 @@ static int create_vms(job *j, struct create_job *cj, json_t *by_conn, sp_error *
 		return sp_error_oom(err);
 	json_object_foreach(by_conn, conn, ids) {
 		size_t w = json_array_size(ids) < reg->conn_cap ? json_array_size(ids) : reg->conn_cap;
-		struct conn_queue *shared = NULL;
+		struct conn_cursor *cur = calloc(1, sizeof(*cur));
 
+		if (!cur)
+			goto oom;
+		cur->ids = json_incref(ids);
+		/* No worker runs before sp_fanout_run: no lock needed yet. */
 		for (size_t i = 0; i < w; i++) {
 			struct conn_queue *q = calloc(1, sizeof(*q));
 
 			if (!q) {
-				for (size_t x = 0; x < k; x++)
-					queue_free(items[x]);
-				free(items);
-				return sp_error_oom(err);
+				if (cur->refs == 0) {
+					json_decref(cur->ids);
+					free(cur);
+				}
+				goto oom;
 			}
-			/* Workers of one connection share one queue: each takes
-			 * the next VM.  The shared index lives in the first. */
-			*q = (struct conn_queue){ .j = j, .cj = cj, .ids = json_incref(ids), .total = json_array_size(cj->vm_ids) };
+			*q = (struct conn_queue){ .j = j, .cj = cj, .cur = cur, .total = json_array_size(cj->vm_ids) };
 			snprintf(q->conn, sizeof(q->conn), "%s", conn);
-			if (!shared)
-				shared = q;
+			cur->refs++;
 			items[k++] = q;
-		}
-		/* Give every worker a slice instead of a shared cursor: worker
-		 * i takes VMs i, i+w, i+2w, ... */
-		for (size_t i = 0; i < w; i++) {
-			struct conn_queue *q = items[k - w + i];
-			json_t *slice = json_array();
-
-			for (size_t x = i; slice && x < json_array_size(ids); x += w)
-				json_array_append(slice, json_array_get(ids, x));
-			json_decref(q->ids);
-			q->ids = slice ? slice : json_array();
 		}
 	}
 	if (sp_fanout_run(items, nq, queue_run, queue_free, CREATE_FOREVER_S, &res, err) < 0) {
@@ -778,6 +778,11 @@ static int create_vms(job *j, struct create_job *cj, json_t *by_conn, sp_error *
 	sp_fanout_results_free(res, nq);
 	free(items);
 	return 0;
+oom:
+	for (size_t x = 0; x < k; x++)
+		queue_free(items[x]);
+	free(items);
+	return sp_error_oom(err);
 }
 
 /* Rollback: terminate what this request made, then drop its VMs and, for
@@ -1239,22 +1244,51 @@ static int status_item_run(void *p, json_t **ret, sp_error *err)
 	return *ret ? 0 : sp_error_oom(err);
 }
 
-/* The VMs of one connection: one batch call, else one call per VM. */
+/* The VMs of one connection: one batch call, else one call per VM.  It
+ * owns all it uses (a read given up on runs on alone) and answers with
+ * a JSON array: per VM its status (an integer) or {"code","message"}. */
 struct conn_read {
 	sp_core *core;
 	char *conn;
-	const char **names;      /* borrowed from the refresh's asks */
+	char **names;
 	size_t n;
-	struct vm_read *out;     /* n, the refresh's own */
+	struct vm_read *out;
 };
 
 static void conn_read_free(void *p)
 {
 	struct conn_read *cr = p;
 
-	free(cr->conn);
+	for (size_t i = 0; cr->names && i < cr->n; i++)
+		free(cr->names[i]);
 	free(cr->names);
+	free(cr->out);
+	free(cr->conn);
 	free(cr);
+}
+
+static json_t *vm_reads_json(const struct vm_read *r, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < n; i++)
+		json_array_append_new(a, r[i].rc == 0 ? json_integer(r[i].status) :
+					 json_pack("{s:i,s:s}", "code", (int)r[i].err.code, "message", r[i].err.message));
+	return a;
+}
+
+static struct vm_read vm_read_of(const json_t *v)
+{
+	struct vm_read r = { .rc = 0 };
+
+	if (json_is_integer(v)) {
+		r.status = (sp_vm_status)json_integer_value(v);
+		return r;
+	}
+	r.rc = -1;
+	sp_error_set(&r.err, v ? (sp_errcode)json_integer_value(json_object_get(v, "code")) : SP_ERR_INTERNAL,
+		     "%s", v ? vm_str(v, "message") : "no answer");
+	return r;
 }
 
 static int conn_read_one_by_one(struct conn_read *cr, sp_conn *c, sp_error *err)
@@ -1303,7 +1337,7 @@ static int conn_read_run(void *p, json_t **ret, sp_error *err)
 	}
 	if (sp_conn_acquire(cr->core, cr->conn, &c, err) < 0)
 		goto out;
-	if (sp_vm_statuses_supported(c) && (rc = sp_vm_statuses(c, cr->names, cr->n, st, errs, err)) == 0) {
+	if (sp_vm_statuses_supported(c) && (rc = sp_vm_statuses(c, (const char *const *)cr->names, cr->n, st, errs, err)) == 0) {
 		size_t unsupported = 0;
 
 		for (size_t i = 0; i < cr->n; i++) {
@@ -1320,7 +1354,7 @@ out:
 	sp_conn_release(c);
 	free(st);
 	free(errs);
-	if (rc == 0 && !(*ret = json_true()))
+	if (rc == 0 && !(*ret = vm_reads_json(cr->out, cr->n)))
 		rc = sp_error_oom(err);
 	return rc;
 }
@@ -1360,64 +1394,61 @@ static bool vm_has_cloud(const json_t *vm)
 }
 
 /* Ask every connection about its VMs at once: one item per connection
- * (whose deadline covers its batch call, or its one-by-one calls). */
+ * (whose deadline covers its batch call, or its one-by-one calls).  ask
+ * holds each connection's VMs next to each other. */
 static int refresh_read(sp_mcis_reg *reg, json_t *ask, struct vm_read *out, sp_error *err)
 {
-	_cleanup_json_ json_t *by_conn = json_object();
+	size_t n = json_array_size(ask), n_items = 0;
+	size_t *first = calloc(n + 1, sizeof(*first));   /* each run's first ask */
 	sp_fanout_result *res = NULL;
-	void **items = NULL;
-	const char *conn;
-	json_t *idx;
-	size_t n_items = 0, k = 0;
+	void **items = calloc(n + 1, sizeof(*items));
+	int rc = -1;
 
-	if (!by_conn)
-		return sp_error_oom(err);
-	for (size_t i = 0; i < json_array_size(ask); i++) {
-		const char *cn = json_string_value(json_array_get(json_array_get(ask, i), 1));
-		json_t *list = json_object_get(by_conn, cn);
-
-		if (!list && json_object_set_new(by_conn, cn, list = json_array()) < 0)
-			return sp_error_oom(err);
-		json_array_append_new(list, json_integer((json_int_t)i));
+	if (!first || !items) {
+		sp_error_oom(err);
+		goto out;
 	}
-	n_items = json_object_size(by_conn);
-	if (!(items = calloc(n_items + 1, sizeof(*items))))
-		return sp_error_oom(err);
-	json_object_foreach(by_conn, conn, idx) {
-		struct conn_read *cr = calloc(1, sizeof(*cr));
+	for (size_t i = 0, end; i < n; i = end) {
+		const char *conn = json_string_value(json_array_get(json_array_get(ask, i), 1));
+		struct conn_read *cr;
 
-		if (!cr || !(cr->conn = strdup(conn)) || !(cr->names = calloc(json_array_size(idx) + 1, sizeof(char *)))) {
+		for (end = i + 1; end < n && !strcmp(conn, json_string_value(json_array_get(json_array_get(ask, end), 1))); end++)
+			;
+		if (!(cr = calloc(1, sizeof(*cr))) || !(cr->conn = strdup(conn)) ||
+		    !(cr->names = calloc(end - i, sizeof(*cr->names))) || !(cr->out = calloc(end - i, sizeof(*cr->out)))) {
 			if (cr)
 				conn_read_free(cr);
-			for (size_t x = 0; x < k; x++)
-				conn_read_free(items[x]);
-			free(items);
-			return sp_error_oom(err);
+			sp_error_oom(err);
+			goto fail;
 		}
 		cr->core = reg->core;
-		cr->n = json_array_size(idx);
-		/* The VMs of a connection are asked in ask order, so their
-		 * answers land in a contiguous run of out. */
-		cr->out = out + json_integer_value(json_array_get(idx, 0));
-		for (size_t i = 0; i < cr->n; i++)
-			cr->names[i] = json_string_value(json_array_get(json_array_get(ask, json_integer_value(json_array_get(idx, i))), 2));
-		items[k++] = cr;
+		for (size_t x = i; x < end; x++, cr->n++)
+			if (!(cr->names[x - i] = strdup(json_string_value(json_array_get(json_array_get(ask, x), 2))))) {
+				conn_read_free(cr);
+				sp_error_oom(err);
+				goto fail;
+			}
+		first[n_items] = i;
+		items[n_items++] = cr;
 	}
-	if (sp_fanout_run(items, n_items, conn_read_run, conn_read_free, reg->core->item_timeout_s + 1, &res, err) < 0) {
-		free(items);
-		return -1;
-	}
+	first[n_items] = n;
+	if (sp_fanout_run(items, n_items, conn_read_run, conn_read_free, reg->core->item_timeout_s + 1, &res, err) < 0)
+		goto out;
 	/* A connection that failed as a whole fails each of its VMs. */
-	k = 0;
-	json_object_foreach(by_conn, conn, idx) {
-		if (res[k].rc < 0)
-			for (size_t i = 0; i < json_array_size(idx); i++)
-				out[json_integer_value(json_array_get(idx, i))] = (struct vm_read){ .rc = -1, .err = res[k].err };
-		k++;
-	}
+	for (size_t k = 0; k < n_items; k++)
+		for (size_t x = first[k]; x < first[k + 1]; x++)
+			out[x] = res[k].rc < 0 ? (struct vm_read){ .rc = -1, .err = res[k].err } :
+						 vm_read_of(json_array_get(res[k].value, x - first[k]));
 	sp_fanout_results_free(res, n_items);
+	rc = 0;
+	goto out;
+fail:
+	for (size_t k = 0; k < n_items; k++)
+		conn_read_free(items[k]);
+out:
+	free(first);
 	free(items);
-	return 0;
+	return rc;
 }
 
 int mcis_refresh(sp_mcis_reg *reg, const char *ns, const char *mcis, sp_error *err)
