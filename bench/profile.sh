@@ -49,15 +49,27 @@ if ! cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSPIDER_TES
 fi
 SPIDERD=$BUILD/bin/spiderd
 
-TARGETS=(vmspec connectionconfig)
+TARGETS=(${PROFILE_TARGETS:-vmspec connectionconfig vmlist})
 declare -A TPATH=(
 	[vmspec]="/spider/vmspec?ConnectionName=$CONN_NAME"
 	[connectionconfig]="/spider/connectionconfig/$CONN_NAME"
+	[vmlist]="/spider/vm?ConnectionName=$CONN_NAME"
 )
+
+# The fan-out benchmark's unit of work: a list of five VMs, each asked of
+# the cloud on its own.
+setup_vms() {
+	api POST /spider/vpc "{\"ConnectionName\":\"$CONN_NAME\",\"ReqInfo\":{\"Name\":\"vpc-01\",\"IPv4_CIDR\":\"10.0.0.0/16\",\"SubnetInfoList\":[{\"Name\":\"subnet-01\",\"IPv4_CIDR\":\"10.0.1.0/24\"}]}}" >/dev/null
+	api POST /spider/securitygroup "{\"ConnectionName\":\"$CONN_NAME\",\"ReqInfo\":{\"Name\":\"sg-01\",\"VPCName\":\"vpc-01\",\"SecurityRules\":[{\"Direction\":\"inbound\",\"IPProtocol\":\"TCP\",\"FromPort\":\"22\",\"ToPort\":\"22\",\"CIDR\":\"0.0.0.0/0\"}]}}" >/dev/null
+	for i in 1 2 3 4 5; do
+		api POST /spider/vm "{\"ConnectionName\":\"$CONN_NAME\",\"ReqInfo\":{\"Name\":\"vm-0$i\",\"ImageName\":\"mock-vmimage-01\",\"VMSpecName\":\"mock-vmspec-01\",\"VPCName\":\"vpc-01\",\"SubnetName\":\"subnet-01\",\"SecurityGroupNames\":[\"sg-01\"]}}" >/dev/null
+	done
+}
 
 if [[ $MODE != callgrind ]]; then
 	start_spiderd "$TMP/perf"
 	register_mock
+	setup_vms
 	for t in "${TARGETS[@]}"; do
 		url=$SPIDERD_URL${TPATH[$t]}
 		wrk -t2 -c64 -d2s -H "$AUTH_HEADER" "$url" >/dev/null
@@ -82,6 +94,7 @@ if [[ $MODE != perf ]]; then
 		READY_TIMEOUT_S=120
 		start_spiderd "$TMP/cg-$t"
 		register_mock
+		[[ $t == vmlist ]] && setup_vms
 		api GET "${TPATH[$t]}" >/dev/null
 		callgrind_control -z "$SPIDERD_PID" >/dev/null 2>&1
 		python3 - "$SPIDERD_URL" "${TPATH[$t]}" "$REQS" "$AUTH_HEADER" <<'PY'

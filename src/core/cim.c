@@ -193,7 +193,7 @@ static int build_credential(sp_core *core, const json_t *body, const char *name,
 							   json_object_get(item, "Key"),
 							   "Value", SP_HIDDEN)) < 0)
 			return sp_error_oom(err);
-	plain = json_dumps(kv, JSON_COMPACT);
+	plain = sp_json_dump(kv);
 	if (!plain || asprintf(&aad, "credential:%s", name) < 0) {
 		aad = NULL;
 		return sp_error_oom(err);
@@ -305,7 +305,7 @@ int sp_cim_put(sp_core *core, sp_cim_kind kind, const json_t *body,
 		goto out;
 	row.name = (char *)name;
 	row.provider = (char *)p->name;
-	row.doc = json_dumps(doc, JSON_COMPACT);
+	row.doc = sp_json_dump(doc);
 	if (!row.doc) {
 		sp_error_oom(err);
 		goto out;

@@ -1539,7 +1539,7 @@ static void text_kv(sp_buf *b, bool first, const char *key, const char *value)
 /* ,"key":<a JSON value> */
 static void text_kj(sp_buf *b, const char *key, const json_t *value)
 {
-	char *t = value ? json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	char *t = value ? sp_json_dump(value) : NULL;
 
 	sp_buf_puts(b, ",\"");
 	sp_buf_puts(b, key);

@@ -225,7 +225,7 @@ static enum MHD_Result send_answer(req_state *st, sp_req *req, json_t *out)
 	} else if (req->raw_json) {
 		text = TAKE_PTR(req->raw_json);
 	} else {
-		text = json_dumps(out, JSON_COMPACT | JSON_ENCODE_ANY);
+		text = sp_json_dump(out);
 		if (!text)
 			return MHD_NO;
 	}
@@ -263,7 +263,7 @@ static enum MHD_Result send_405(req_state *st, const char *url,
 static enum MHD_Result send_json(req_state *st, unsigned status, json_t *j,
 				 bool challenge)
 {
-	char *text = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+	char *text = sp_json_dump(j);
 
 	json_decref(j);
 	if (!text)

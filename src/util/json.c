@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "util/json.h"
 
+#include <stdio.h>
+
+#include "util/buf.h"
+
 json_t *sp_json_get(const json_t *obj, const char *key)
 {
 	json_t *v, *found = NULL;
@@ -125,7 +129,130 @@ json_t *sp_json_kv(const char *key, const char *value)
 	return o;
 }
 
+/*
+ * A compact writer of our own.  jansson's json_dumps() guards against
+ * loops by formatting every container's address into a hash table of the
+ * containers above it and writes string by string through a callback:
+ * about 100 instructions per byte out, the largest single cost of a VM
+ * list.  Here a depth cap stands in for the loop check (a loop is deeper
+ * than any cap) and strings go out in runs between the bytes that need
+ * escaping.  jansson holds valid UTF-8 only, so bytes pass through.
+ */
+#define DUMP_DEPTH_MAX 512
+#define DUMP_MAX ((size_t)1 << 30)
+
+static bool dump_string(sp_buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const char *end = s + n, *run = s;
+
+	if (sp_buf_append(b, "\"", 1) < 0)
+		return false;
+	for (; s < end; s++) {
+		unsigned char ch = (unsigned char)*s;
+		char esc[6] = { '\\', 0 };
+		size_t k = 2;
+
+		if (ch >= 0x20 && ch != '"' && ch != '\\')
+			continue;
+		switch (ch) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		default:
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hex[ch >> 4];
+			esc[5] = hex[ch & 15];
+			k = 6;
+		}
+		if (sp_buf_append(b, run, (size_t)(s - run)) < 0 ||
+		    sp_buf_append(b, esc, k) < 0)
+			return false;
+		run = s + 1;
+	}
+	return sp_buf_append(b, run, (size_t)(s - run)) == 0 &&
+	       sp_buf_append(b, "\"", 1) == 0;
+}
+
+static bool dump_value(sp_buf *b, const json_t *j, unsigned depth)
+{
+	char num[40], *e;
+	int n;
+
+	switch (json_typeof(j)) {
+	case JSON_OBJECT: {
+		const char *key;
+		json_t *v;
+		bool first = true;
+
+		if (depth >= DUMP_DEPTH_MAX || sp_buf_append(b, "{", 1) < 0)
+			return false;
+		json_object_foreach((json_t *)j, key, v) {
+			if ((!first && sp_buf_append(b, ",", 1) < 0) ||
+			    !dump_string(b, key, strlen(key)) ||
+			    sp_buf_append(b, ":", 1) < 0 ||
+			    !dump_value(b, v, depth + 1))
+				return false;
+			first = false;
+		}
+		return sp_buf_append(b, "}", 1) == 0;
+	}
+	case JSON_ARRAY: {
+		size_t i, len = json_array_size(j);
+
+		if (depth >= DUMP_DEPTH_MAX || sp_buf_append(b, "[", 1) < 0)
+			return false;
+		for (i = 0; i < len; i++)
+			if ((i && sp_buf_append(b, ",", 1) < 0) ||
+			    !dump_value(b, json_array_get(j, i), depth + 1))
+				return false;
+		return sp_buf_append(b, "]", 1) == 0;
+	}
+	case JSON_STRING:
+		return dump_string(b, json_string_value(j), json_string_length(j));
+	case JSON_INTEGER:
+		n = snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(j));
+		return sp_buf_append(b, num, (size_t)n) == 0;
+	case JSON_REAL:
+		/* As jansson writes it: 17 digits, and a real stays a real. */
+		n = snprintf(num, sizeof(num) - 2, "%.17g", json_real_value(j));
+		if (n < 0 || (size_t)n >= sizeof(num) - 2)
+			return false;
+		if (!strpbrk(num, ".eni")) {
+			memcpy(num + n, ".0", 3);
+			n += 2;
+		} else if ((e = strchr(num, 'e'))) {
+			/* "e+05" is written "e5", "e-05" "e-5". */
+			char *digits = e + 1 + (e[1] == '-');
+			char *from = e[1] == '+' ? e + 2 : digits;
+
+			while (*from == '0' && from[1])
+				from++;
+			memmove(digits, from, strlen(from) + 1);
+			n = (int)strlen(num);
+		}
+		return sp_buf_append(b, num, (size_t)n) == 0;
+	case JSON_TRUE:
+		return sp_buf_append(b, "true", 4) == 0;
+	case JSON_FALSE:
+		return sp_buf_append(b, "false", 5) == 0;
+	case JSON_NULL:
+		return sp_buf_append(b, "null", 4) == 0;
+	}
+	return false;
+}
+
 char *sp_json_dump(const json_t *j)
 {
-	return json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+	sp_buf b = { .max = DUMP_MAX };
+
+	if (!j || !dump_value(&b, j, 0) || b.truncated) {
+		free(b.data);
+		return NULL;
+	}
+	return b.data;
 }

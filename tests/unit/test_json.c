@@ -329,6 +329,63 @@ static void test_dump_any(void **state)
 	expect_dump(o, "{\"b\":1,\"a\":[true,null]}");
 }
 
+/* Whatever the value, the writer's text is what jansson writes. */
+static void expect_same_as_jansson(json_t *j)
+{
+	_cleanup_free_ char *ours = NULL, *theirs = NULL;
+
+	assert_non_null(j);
+	ours = sp_json_dump(j);
+	theirs = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+	assert_non_null(ours);
+	assert_non_null(theirs);
+	assert_string_equal(ours, theirs);
+	json_decref(j);
+}
+
+static void test_dump_like_jansson(void **state)
+{
+	static const char ctl[] = "a\x01" "b\"c\\d\ne\rf\tg\bh\fi\x1fj/k\x7f";
+	_cleanup_json_ json_t *nested = doc("{\"a\":{\"b\":[[],{},[1,[2,{\"c\":\"d\"}]]]},\"\":\"\"}");
+
+	expect_same_as_jansson(json_string(ctl));
+	expect_same_as_jansson(json_stringn("nul\0inside", 11));
+	expect_same_as_jansson(json_string("caf\xc3\xa9 \xe2\x80\xa8 \xf0\x9f\x95\xb7"));
+	expect_same_as_jansson(json_integer(0));
+	expect_same_as_jansson(json_integer(INT64_MIN));
+	expect_same_as_jansson(json_integer(INT64_MAX));
+	expect_same_as_jansson(json_real(0.1));
+	expect_same_as_jansson(json_real(-2.0));
+	expect_same_as_jansson(json_real(1e300));
+	expect_same_as_jansson(json_real(123456789012345680.0));
+	expect_same_as_jansson(json_real(5e-324));
+	expect_same_as_jansson(json_real(1.5e-7));
+	expect_same_as_jansson(json_real(-2.5e21));
+	expect_same_as_jansson(json_pack("{s:b,s:b,s:n,s:[]}", "t", 1, "f", 0, "n", "e"));
+	expect_same_as_jansson(json_pack("{s:s}", "k\"ey\n", "v"));
+	expect_same_as_jansson(json_incref(nested));
+}
+
+static void test_dump_depth_capped(void **state)
+{
+	_cleanup_json_ json_t *top = json_array();
+	_cleanup_free_ char *text = NULL;
+	json_t *at = top;
+
+	/* 511 levels inside the top one are written; one more is refused,
+	 * as a value that holds itself would be. */
+	for (int i = 0; i < 511; i++) {
+		json_t *next = json_array();
+
+		assert_int_equal(json_array_append_new(at, next), 0);
+		at = next;
+	}
+	text = sp_json_dump(top);
+	assert_non_null(text);
+	assert_int_equal(json_array_append_new(at, json_array()), 0);
+	assert_null(sp_json_dump(top));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -350,6 +407,8 @@ int main(void)
 		cmocka_unit_test(test_kv),
 		cmocka_unit_test(test_kv_invalid_utf8),
 		cmocka_unit_test(test_dump_any),
+		cmocka_unit_test(test_dump_like_jansson),
+		cmocka_unit_test(test_dump_depth_capped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
