@@ -20,15 +20,19 @@ static const struct {
 	const char *id;
 	const char *display;
 	int price_pct; /* regional factor on the base price, in percent */
+	/* Where the mock says the region is (RegionZoneInfo's KeyValueList,
+	 * as a cloud that knows its data centres would): its planets stand
+	 * in real cities, so placement by location has something to rank. */
+	const char *lat, *lon, *place;
 } seed_regions[] = {
-	{ "default", "Default", 100 },
-	{ "mercury", "Mercury", 130 },
-	{ "venus", "Venus", 120 },
-	{ "mars", "Mars", 110 },
-	{ "jupiter", "Jupiter", 90 },
-	{ "saturn", "Saturn", 95 },
-	{ "uranus", "Uranus", 105 },
-	{ "neptune", "Neptune", 115 },
+	{ "default", "Default", 100, "37.6", "127.0", "Seoul, KR" },
+	{ "mercury", "Mercury", 130, "1.4", "103.8", "Singapore, SG" },
+	{ "venus", "Venus", 120, "50.1", "8.7", "Frankfurt, DE" },
+	{ "mars", "Mars", 110, "38.9", "-77.4", "N. Virginia, US" },
+	{ "jupiter", "Jupiter", 90, "45.8", "-119.7", "Oregon, US" },
+	{ "saturn", "Saturn", 95, "-23.5", "-46.6", "Sao Paulo, BR" },
+	{ "uranus", "Uranus", 105, "-33.9", "151.2", "Sydney, AU" },
+	{ "neptune", "Neptune", 115, "35.7", "139.7", "Tokyo, JP" },
 };
 
 #define SEED_ZONES 3
@@ -164,6 +168,11 @@ json_t *mock_region_info(json_t *region)
 		    json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s}", "Name", zid, "DisplayName", zdisplay, "CSPDisplayName", zdisplay, "Status", zone_status(state))) < 0)
 			return NULL;
 	}
+	for (i = 0; i < ELEMENTSOF(seed_regions); i++)
+		if (!strcmp(seed_regions[i].id, id))
+			return json_pack("{s:s, s:s, s:s, s:[{s:s, s:s}, {s:s, s:s}, {s:s, s:s}], s:O}", "Name", id, "DisplayName", display, "CSPDisplayName", display,
+					 "KeyValueList", "Key", "Latitude", "Value", seed_regions[i].lat, "Key", "Longitude", "Value", seed_regions[i].lon,
+					 "Key", "Location", "Value", seed_regions[i].place, "ZoneList", list);
 	return json_pack("{s:s, s:s, s:s, s:[], s:O}", "Name", id, "DisplayName", display, "CSPDisplayName", display, "KeyValueList", "ZoneList", list);
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "core/cim.h"
 #include "core/conn.h"
+#include "core/geo.h"
 #include "core/names.h"
 #include "core/provider.h"
 #include "util/json.h"
@@ -206,6 +207,35 @@ static int build_credential(sp_core *core, const json_t *body, const char *name,
 	return *doc ? 0 : sp_error_oom(err);
 }
 
+static const char *kv_value(const json_t *kv, const char *key)
+{
+	size_t i;
+	json_t *item;
+
+	json_array_foreach(kv, i, item)
+		if (sp_streq(json_string_value(json_object_get(item, "Key")), key))
+			return json_string_value(json_object_get(item, "Value"));
+	return "";
+}
+
+/* Latitude and Longitude, when given, come together and in range. */
+static int check_location(const json_t *kv, sp_error *err)
+{
+	const char *lat = kv_value(kv, "Latitude"), *lon = kv_value(kv, "Longitude");
+	double v;
+
+	if (!*lat && !*lon)
+		return 0;
+	if (!*lat || !*lon)
+		return sp_error_set(err, SP_ERR_INVALID, "KeyValueInfoList: %s is given without %s; a region's location needs both",
+				    *lat ? "Latitude" : "Longitude", *lat ? "Longitude" : "Latitude");
+	if (!sp_geo_parse_degrees(lat, 90, &v))
+		return sp_error_set(err, SP_ERR_INVALID, "KeyValueInfoList: Latitude '%.64s' is invalid: want decimal degrees from -90 to 90", lat);
+	if (!sp_geo_parse_degrees(lon, 180, &v))
+		return sp_error_set(err, SP_ERR_INVALID, "KeyValueInfoList: Longitude '%.64s' is invalid: want decimal degrees from -180 to 180", lon);
+	return 0;
+}
+
 static int build_region(sp_core *core, const json_t *body, const char *name,
 			const sp_provider *p, sp_cim_row *row, json_t **doc,
 			sp_error *err)
@@ -219,6 +249,8 @@ static int build_region(sp_core *core, const json_t *body, const char *name,
 		    p->region_optional, &kv, err) < 0 ||
 	    sp_json_array(body, "AvailableZoneList", &azl, err) < 0)
 		return -1;
+	if (check_location(kv, err) < 0)
+		return -1;
 	zones = azl ? json_deep_copy(azl) : json_array();
 	if (!zones)
 		return sp_error_oom(err);
@@ -231,16 +263,6 @@ static int build_region(sp_core *core, const json_t *body, const char *name,
 	return *doc ? 0 : sp_error_oom(err);
 }
 
-static const char *kv_value(const json_t *kv, const char *key)
-{
-	size_t i;
-	json_t *item;
-
-	json_array_foreach(kv, i, item)
-		if (sp_streq(json_string_value(json_object_get(item, "Key")), key))
-			return json_string_value(json_object_get(item, "Value"));
-	return "";
-}
 
 static int build_connection(sp_core *core, const json_t *body, const char *name,
 			    const sp_provider *p, sp_cim_row *row, json_t **doc,

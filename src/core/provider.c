@@ -211,10 +211,15 @@ const char *sp_provider_credential_key(const sp_provider *p, const char *key)
 				 SP_PROVIDER_KEYS_MAX, key);
 }
 
+/* Every region may say where it is (core/geo.h): for private clouds and
+ * regions the daemon's table does not know. */
+static const char *const region_common[] = { "Latitude", "Longitude", NULL };
+
 const char *sp_provider_region_key(const sp_provider *p, const char *key)
 {
 	const char *k = key_match(p->region, NULL, SP_PROVIDER_KEYS_MAX, key);
 
-	return k ? k : key_match(p->region_optional, NULL,
-				 SP_PROVIDER_KEYS_MAX, key);
+	if (!k)
+		k = key_match(p->region_optional, NULL, SP_PROVIDER_KEYS_MAX, key);
+	return k ? k : key_match(region_common, NULL, ELEMENTSOF(region_common), key);
 }

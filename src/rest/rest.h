@@ -120,6 +120,7 @@ extern const sp_route sp_routes_res[];
 extern const sp_route sp_routes_events[];
 extern const sp_route sp_routes_mcis[];
 extern const sp_route sp_routes_session[];
+extern const sp_route sp_routes_place[];
 
 /* Match method+path against the tables.  On a match, fills req->params
  * (decoding the segments of path in place) and returns the route; with no

@@ -6,6 +6,7 @@ static const sp_route *const tables[] = {
 	/* catalog before cim: /driver/capability shadows /driver/:DriverName */
 	sp_routes_server, sp_routes_catalog, sp_routes_cim, sp_routes_hiscall,
 	sp_routes_res, sp_routes_events, sp_routes_mcis, sp_routes_session,
+	sp_routes_place,
 };
 
 /* Split path on '/' in place; empty segments (a trailing slash, "//")
