@@ -39,7 +39,12 @@ RESOURCES_BEGIN = "<!-- resources:begin (written by bench/res.sh) -->"
 RESOURCES_END = "<!-- resources:end -->"
 MCIS_BEGIN = "<!-- mcis:begin (written by bench/mcis.sh) -->"
 MCIS_END = "<!-- mcis:end -->"
-KEPT_SECTIONS = [(RESOURCES_BEGIN, RESOURCES_END), (MCIS_BEGIN, MCIS_END)]
+AWS_BEGIN = "<!-- aws:begin (written by bench/aws.sh) -->"
+AWS_END = "<!-- aws:end -->"
+OPENSTACK_BEGIN = "<!-- openstack:begin (written by bench/openstack.sh) -->"
+OPENSTACK_END = "<!-- openstack:end -->"
+KEPT_SECTIONS = [(RESOURCES_BEGIN, RESOURCES_END), (MCIS_BEGIN, MCIS_END), (AWS_BEGIN, AWS_END),
+                 (OPENSTACK_BEGIN, OPENSTACK_END)]
 
 
 # --- time to ready -----------------------------------------------------------

@@ -7,7 +7,7 @@ set -euo pipefail
 SPIDER_DEBS=(
   build-essential cmake pkg-config git
   libmicrohttpd-dev libjansson-dev libsqlite3-dev libssl-dev nettle-dev libcrypt-dev
-  libcurl4-openssl-dev libcmocka-dev libssh-dev
+  libcurl4-openssl-dev libcmocka-dev libssh-dev libxml2-dev
   openssh-server openssh-client
   python3 curl openssl whois
   chromium
