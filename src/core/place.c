@@ -733,9 +733,14 @@ static int cand_cmp(const void *a, const void *b)
 	return strcmp(x->spec, y->spec);
 }
 
+/* Whole numbers (vCPUs, GPUs) as integers, others to 4 decimals. */
 static json_t *num_or_null(double v)
 {
-	return isnan(v) ? json_null() : json_real(round(v * 10000) / 10000);
+	if (isnan(v))
+		return json_null();
+	if (v == floor(v) && fabs(v) < 1e15)
+		return json_integer((json_int_t)v);
+	return json_real(round(v * 10000) / 10000);
 }
 
 static json_t *cand_json(const struct cand *c, size_t rank, const struct plan *pl)

@@ -218,10 +218,16 @@ static bool dump_value(sp_buf *b, const json_t *j, unsigned depth)
 		n = snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(j));
 		return sp_buf_append(b, num, (size_t)n) == 0;
 	case JSON_REAL:
-		/* As jansson writes it: 17 digits, and a real stays a real. */
-		n = snprintf(num, sizeof(num) - 2, "%.17g", json_real_value(j));
-		if (n < 0 || (size_t)n >= sizeof(num) - 2)
-			return false;
+		/* The fewest digits (15 to 17) that read back as the same
+		 * double - jansson always writes 17, so 37.6 went out as
+		 * 37.600000000000001 - and a real stays a real. */
+		for (int prec = 15;; prec++) {
+			n = snprintf(num, sizeof(num) - 2, "%.*g", prec, json_real_value(j));
+			if (n < 0 || (size_t)n >= sizeof(num) - 2)
+				return false;
+			if (prec == 17 || strtod(num, NULL) == json_real_value(j))
+				break;
+		}
 		if (!strpbrk(num, ".eni")) {
 			memcpy(num + n, ".0", 3);
 			n += 2;

@@ -118,12 +118,12 @@ static void test_resolve_wrong_provider(void **state)
 	_cleanup_plugins_ sp_plugins *p = load(SP_TEST_DRIVER_DIR);
 
 	/* A known provider without a plugin. */
-	expect_refused(p, "AWS", NULL, "no driver plugin for provider 'AWS'");
-	expect_refused(p, "AWS", "aws-driver-v1.0.so", "no driver plugin for provider 'AWS'");
+	expect_refused(p, "GCP", NULL, "no driver plugin for provider 'GCP'");
+	expect_refused(p, "GCP", "gcp-driver-v1.0.so", "no driver plugin for provider 'GCP'");
 	/* An unknown provider. */
 	expect_refused(p, "NOSUCH", NULL, "'NOSUCH'");
 	/* The named file is installed but serves another provider. */
-	expect_refused(p, "AWS", "mock.so", "mock.so' is a driver for MOCK, not AWS");
+	expect_refused(p, "GCP", "mock.so", "mock.so' is a driver for MOCK, not GCP");
 }
 
 /* ---- sp_plugin_check_table -------------------------------------------- */
