@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serviceSteps } from './services.mjs';
+import { policySteps } from './policy.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
@@ -193,7 +194,7 @@ try {
 
   await step('menu shows only working entries', async () => {
     const groups = await page.locator('#sidenav h2').allTextContents();
-    if (groups.join(',') !== 'Settings,Setup,Resources,Operations') throw new Error(`menu groups: ${groups}`);
+    if (groups.join(',') !== 'Settings,Setup,Resources,Policy,Operations') throw new Error(`menu groups: ${groups}`);
   });
 
   await step('add a cloud: mock driver, one credential, two regions', async () => {
@@ -332,6 +333,9 @@ try {
 
   // The service (MCIS) pages: wizard, detail and lifecycle, remote command.
   await serviceSteps({ page, step, shot, expectText, dialog, base, user: USER, password: PASSWORD });
+
+  // Policy › Placement, the wizard's pick by policy, the dashboard map's places.
+  await policySteps({ page, step, shot, expectText, base, user: USER, password: PASSWORD });
 
   await step('log out', async () => {
     await page.getByRole('button', { name: 'Log out' }).click();
