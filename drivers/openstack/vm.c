@@ -323,15 +323,12 @@ static int vm_remove(sp_session *s, const sp_iid *iid, sp_error *err)
 	if (os_list(s, &w, OS_NETWORK, ppath, "ports", &ports, err) < 0 ||
 	    os_call(s, &w, OS_COMPUTE, "DELETE", path, NULL, NULL, err) < 0)
 		return -1;
+	/* Gone is a 404: nova shows DELETED for a moment before that. */
 	for (;;) {
 		_cleanup_json_ json_t *sv = NULL;
 
-		if (server_fetch(s, &w, id, &sv, &e) < 0) {
-			if (e.code == SP_ERR_NOT_FOUND)
-				break;
-		} else if (os_vm_status(json_string_value(json_object_get(sv, "status")), NULL) == SP_VM_TERMINATED) {
+		if (server_fetch(s, &w, id, &sv, &e) < 0 && e.code == SP_ERR_NOT_FOUND)
 			break;
-		}
 		if (os_now() + wait > t_end)
 			return 0;   /* still going: the daemon goes on watching */
 		os_sleep(wait);
