@@ -190,6 +190,25 @@ int aws_call_pages(sp_session *s, const char *region, const char *action,
 		   aws_params *params, int max_results, const char *set_path,
 		   const char *rtype, aws_item_fn fn, void *ctx, sp_error *err);
 
+/* A Describe call that lists all or reads one by ID (the disks, images,
+ * VPCs, security groups and key pairs of the session's region). */
+typedef struct aws_describe {
+	const char *action;    /* "DescribeVolumes" */
+	const char *id_param;  /* "VolumeId.1" */
+	const char *set_path;  /* "volumeSet" */
+	const char *rtype;     /* call-history type, "DISK" */
+	const char *noun;      /* "volume", for the not-found message */
+	int page;              /* MaxResults when listing all; 0: none */
+	aws_item_fn fn;
+} aws_describe;
+
+/* Run d with params p (more filters may be in it), only (NULL: all)
+ * as its ID; fn(ctx) files the items, which land in list.  Asking for
+ * one that EC2 has not is SP_ERR_NOT_FOUND naming d->noun. */
+int aws_describe_run(sp_session *s, const aws_describe *d, aws_params *p,
+		     const char *only, void *ctx, const json_t *list,
+		     sp_error *err);
+
 /* The sp_errcode of an EC2 error code, and whether it is retried. */
 sp_errcode aws_error_code(const char *code, long http_status);
 bool aws_error_retryable(const char *code, long http_status);

@@ -95,6 +95,10 @@ static int disk_item(sp_session *s, xmlNode *it, void *ctx, sp_error *err)
 					   "Device", aws_xml_str(aws_xml_items(it, "attachmentSet"), "device"), NULL)), err);
 }
 
+static const aws_describe volumes = {
+	"DescribeVolumes", "VolumeId.1", "volumeSet", "DISK", "volume", 500, disk_item,
+};
+
 static int disks_read(sp_session *s, const char *only, json_t **ret, sp_error *err)
 {
 	_cleanup_params_ aws_params p = { 0 };
@@ -102,13 +106,8 @@ static int disks_read(sp_session *s, const char *only, json_t **ret, sp_error *e
 
 	if (!list)
 		return aws_oom(err);
-	if (only)
-		aws_params_add(&p, only, "VolumeId.1");
-	if (aws_call_pages(s, NULL, "DescribeVolumes", &p, only ? 0 : 500, "volumeSet", "DISK",
-			   disk_item, list, err) < 0)
+	if (aws_describe_run(s, &volumes, &p, only, list, list, err) < 0)
 		return -1;
-	if (only && json_array_size(list) == 0)
-		return sp_error_set(err, SP_ERR_NOT_FOUND, "EC2 has no volume '%s' in region '%s'", only, s->region);
 	*ret = TAKE_PTR(list);
 	return 0;
 }
@@ -283,6 +282,10 @@ static int myimage_item(sp_session *s, xmlNode *it, void *ctx, sp_error *err)
 					   "RootDeviceName", aws_xml_str(it, "rootDeviceName"), NULL)), err);
 }
 
+static const aws_describe images = {
+	"DescribeImages", "ImageId.1", "imagesSet", "MYIMAGE", "image", 500, myimage_item,
+};
+
 static int myimages_read(sp_session *s, const char *only, json_t **ret, sp_error *err)
 {
 	_cleanup_params_ aws_params p = { 0 };
@@ -290,15 +293,10 @@ static int myimages_read(sp_session *s, const char *only, json_t **ret, sp_error
 
 	if (!list)
 		return aws_oom(err);
-	if (only)
-		aws_params_add(&p, only, "ImageId.1");
-	else
+	if (!only)
 		aws_params_add(&p, "self", "Owner.1");
-	if (aws_call_pages(s, NULL, "DescribeImages", &p, only ? 0 : 500, "imagesSet", "MYIMAGE",
-			   myimage_item, list, err) < 0)
+	if (aws_describe_run(s, &images, &p, only, list, list, err) < 0)
 		return -1;
-	if (only && json_array_size(list) == 0)
-		return sp_error_set(err, SP_ERR_NOT_FOUND, "EC2 has no image '%s' in region '%s'", only, s->region);
 	*ret = TAKE_PTR(list);
 	return 0;
 }

@@ -606,6 +606,20 @@ int aws_call(sp_session *s, const char *region, const char *action,
 	return sp_error_set(err, o.code, "EC2 %s: %s", action, o.detail);
 }
 
+int aws_describe_run(sp_session *s, const aws_describe *d, aws_params *p,
+		     const char *only, void *ctx, const json_t *list,
+		     sp_error *err)
+{
+	if (only)
+		aws_params_add(p, only, "%s", d->id_param);
+	if (aws_call_pages(s, NULL, d->action, p, only ? 0 : d->page, d->set_path,
+			   d->rtype, d->fn, ctx, err) < 0)
+		return -1;
+	if (only && json_array_size(list) == 0)
+		return sp_error_set(err, SP_ERR_NOT_FOUND, "EC2 has no %s '%s' in region '%s'", d->noun, only, s->region);
+	return 0;
+}
+
 int aws_call_pages(sp_session *s, const char *region, const char *action,
 		   aws_params *params, int max_results, const char *set_path,
 		   const char *rtype, aws_item_fn fn, void *ctx, sp_error *err)

@@ -145,6 +145,10 @@ static int keypair_item(sp_session *s, xmlNode *it, void *ctx, sp_error *err)
 	return aws_json_append(ctx, keypair_info(it, NULL, NULL), err);
 }
 
+static const aws_describe keypairs = {
+	"DescribeKeyPairs", "KeyName.1", "keySet", "VMKEYPAIR", "key pair", 0, keypair_item,
+};
+
 static int keypairs_read(sp_session *s, const char *only, json_t **ret, sp_error *err)
 {
 	_cleanup_params_ aws_params p = { 0 };
@@ -153,12 +157,8 @@ static int keypairs_read(sp_session *s, const char *only, json_t **ret, sp_error
 	if (!list)
 		return aws_oom(err);
 	aws_params_add(&p, "true", "IncludePublicKey");
-	if (only)
-		aws_params_add(&p, only, "KeyName.1");
-	if (aws_call_pages(s, NULL, "DescribeKeyPairs", &p, 0, "keySet", "VMKEYPAIR", keypair_item, list, err) < 0)
+	if (aws_describe_run(s, &keypairs, &p, only, list, list, err) < 0)
 		return -1;
-	if (only && json_array_size(list) == 0)
-		return sp_error_set(err, SP_ERR_NOT_FOUND, "EC2 has no key pair '%s' in region '%s'", only, s->region);
 	*ret = TAKE_PTR(list);
 	return 0;
 }

@@ -100,6 +100,10 @@ static int vpc_item(sp_session *s, xmlNode *it, void *ctx, sp_error *err)
 }
 
 /* The VPCs (one, or all) with their subnets; NOT_FOUND for a missing one. */
+static const aws_describe vpcs = {
+	"DescribeVpcs", "VpcId.1", "vpcSet", "VPC/SUBNET", "VPC", 1000, vpc_item,
+};
+
 static int vpcs_read(sp_session *s, const char *only, json_t **ret, sp_error *err)
 {
 	_cleanup_params_ aws_params p = { 0 };
@@ -111,13 +115,8 @@ static int vpcs_read(sp_session *s, const char *only, json_t **ret, sp_error *er
 	if (subnets_by_vpc(s, only, &subnets, err) < 0)
 		return -1;
 	x.subnets = subnets;
-	if (only)
-		aws_params_add(&p, only, "VpcId.1");
-	if (aws_call_pages(s, NULL, "DescribeVpcs", &p, only ? 0 : 1000, "vpcSet", "VPC/SUBNET",
-			   vpc_item, &x, err) < 0)
+	if (aws_describe_run(s, &vpcs, &p, only, &x, list, err) < 0)
 		return -1;
-	if (only && json_array_size(list) == 0)
-		return sp_error_set(err, SP_ERR_NOT_FOUND, "EC2 has no VPC '%s' in region '%s'", only, s->region);
 	*ret = TAKE_PTR(list);
 	return 0;
 }
@@ -434,6 +433,10 @@ static int sg_item(sp_session *s, xmlNode *it, void *ctx, sp_error *err)
 					   "Description", aws_xml_str(it, "groupDescription"), NULL)), err);
 }
 
+static const aws_describe groups = {
+	"DescribeSecurityGroups", "GroupId.1", "securityGroupInfo", "SECURITYGROUP", "security group", 1000, sg_item,
+};
+
 static int sgs_read(sp_session *s, const char *only, json_t **ret, sp_error *err)
 {
 	_cleanup_params_ aws_params p = { 0 };
@@ -441,13 +444,8 @@ static int sgs_read(sp_session *s, const char *only, json_t **ret, sp_error *err
 
 	if (!list)
 		return aws_oom(err);
-	if (only)
-		aws_params_add(&p, only, "GroupId.1");
-	if (aws_call_pages(s, NULL, "DescribeSecurityGroups", &p, only ? 0 : 1000, "securityGroupInfo",
-			   "SECURITYGROUP", sg_item, list, err) < 0)
+	if (aws_describe_run(s, &groups, &p, only, list, list, err) < 0)
 		return -1;
-	if (only && json_array_size(list) == 0)
-		return sp_error_set(err, SP_ERR_NOT_FOUND, "EC2 has no security group '%s' in region '%s'", only, s->region);
 	*ret = TAKE_PTR(list);
 	return 0;
 }
