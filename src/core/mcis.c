@@ -623,7 +623,6 @@ static int queue_run(void *p, json_t **ret, sp_error *err)
 		sp_vm_status st = SP_VM_RUNNING;
 		sp_error e = { 0 };
 		batch b = { 0 };
-		size_t done;
 		int rc;
 
 		pthread_mutex_lock(&reg->lock);
@@ -659,10 +658,9 @@ static int queue_run(void *p, json_t **ret, sp_error *err)
 			put_vm(&b, cj->ns, cj->mcis, vm);
 			vm_event(reg, cj->ns, cj->mcis, vm);
 		}
-		done = ++cj->done;
+		job_progress_locked(q->j, ++cj->done, q->total, rc == 0 ? "VM created" : "VM failed");
 		reg_commit(reg, &b, &e);
 		json_decref(info);
-		job_progress(q->j, done, q->total, rc == 0 ? "VM created" : "VM failed");
 	}
 	*ret = json_true();
 	(void)err;
@@ -725,8 +723,9 @@ static void create_prepare(job *j, struct create_job *cj, json_t *by_conn)
 			}
 			put_vm(&b, cj->ns, cj->mcis, vm);
 		}
+		job_progress_locked(j, cj->done, json_array_size(cj->vm_ids),
+				    rc < 0 ? "default resources failed" : "default resources ready");
 		reg_commit(reg, &b, &e);
-		job_progress(j, cj->done, json_array_size(cj->vm_ids), rc < 0 ? "default resources failed" : "default resources ready");
 	}
 }
 

@@ -100,6 +100,8 @@ int job_start(sp_mcis_reg *reg, const char *ns, const char *kind,
 	      bool *ret_async, sp_error *err);
 /* Progress of a running job: done of total, and what it does now. */
 void job_progress(job *j, size_t done, size_t total, const char *message);
+/* The same with reg->lock held: counts taken under the lock go out in order. */
+void job_progress_locked(job *j, size_t done, size_t total, const char *message);
 
 /* Names: lower-case letters, digits and '-', starting with a letter or
  * digit, at most max characters. */

@@ -510,19 +510,22 @@ int job_start(sp_mcis_reg *reg, const char *ns, const char *kind,
 	return job_launch(j, fn, ctx, ctx_free, o, ret, ret_async, err);
 }
 
-void job_progress(job *j, size_t done, size_t total, const char *message)
+void job_progress_locked(job *j, size_t done, size_t total, const char *message)
 {
-	sp_mcis_reg *reg = j->reg;
-	json_t *doc;
+	json_t *doc = json_object_get(j->reg->requests, j->id);
 
-	pthread_mutex_lock(&reg->lock);
-	doc = json_object_get(reg->requests, j->id);
 	if (doc) {
 		json_object_set_new(doc, "progress", json_pack("{s:I,s:I,s:s}", "done", (json_int_t)done,
 								"total", (json_int_t)total, "message", message));
-		request_event(reg, j->ns, doc);
+		request_event(j->reg, j->ns, doc);
 	}
-	pthread_mutex_unlock(&reg->lock);
+}
+
+void job_progress(job *j, size_t done, size_t total, const char *message)
+{
+	pthread_mutex_lock(&j->reg->lock);
+	job_progress_locked(j, done, total, message);
+	pthread_mutex_unlock(&j->reg->lock);
 }
 
 static json_t *request_public(const json_t *doc)
