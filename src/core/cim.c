@@ -263,6 +263,29 @@ static int build_region(sp_core *core, const json_t *body, const char *name,
 	return *doc ? 0 : sp_error_oom(err);
 }
 
+/* A connection keeps the time it was first registered through edits; one
+ * stored before this key existed gets the time of its last write. */
+static int registered_time(sp_core *core, const char *name, json_t *doc, sp_error *err)
+{
+	sp_cim_row *row _cleanup_(sp_cim_row_freep) = NULL;
+	_cleanup_json_ json_t *old = NULL;
+	const char *kept = NULL;
+	char buf[32];
+
+	if (sp_store_cim_get(core->store, SP_CIM_CONNECTION, name, &row, err) < 0) {
+		if (err->code != SP_ERR_NOT_FOUND)
+			return -1;
+		sp_time_format_rfc3339(sp_now_ms(), buf, sizeof(buf));
+	} else {
+		old = json_loads(row->doc, 0, NULL);
+		kept = json_string_value(json_object_get(old, "RegisteredTime"));
+		if (!kept)
+			sp_time_format_rfc3339(row->updated_ms, buf, sizeof(buf));
+	}
+	if (json_object_set_new(doc, "RegisteredTime", json_string(kept ? kept : buf)) < 0)
+		return sp_error_oom(err);
+	return 0;
+}
 
 static int build_connection(sp_core *core, const json_t *body, const char *name,
 			    const sp_provider *p, sp_cim_row *row, json_t **doc,
@@ -298,7 +321,9 @@ static int build_connection(sp_core *core, const json_t *body, const char *name,
 			 "RegionZoneInfo",
 			 "AssignedRegion", kv_value(sp_json_get(region_doc, "KeyValueInfoList"), "Region"),
 			 "AssignedZone", kv_value(sp_json_get(region_doc, "KeyValueInfoList"), "Zone"));
-	return *doc ? 0 : sp_error_oom(err);
+	if (!*doc)
+		return sp_error_oom(err);
+	return registered_time(core, name, *doc, err);
 }
 
 typedef int (*build_fn)(sp_core *, const json_t *, const char *,

@@ -15,6 +15,7 @@
 #include "core/fanout.h"
 #include "core/mcis_int.h"
 #include "core/names.h"
+#include "core/place.h"
 #include "core/res.h"
 #include "util/buf.h"
 #include "util/json.h"
@@ -491,12 +492,14 @@ void ns_release_defaults(sp_mcis_reg *reg, const char *ns)
 
 /* ---- the create phase ----------------------------------------------- */
 
-/* What a Spider VM info says about access, into the VM doc. */
-static void vm_take_info(json_t *vm, const json_t *info)
+/* What a Spider VM info says about access, and where its connection
+ * is (where, may be NULL), into the VM doc. */
+static void vm_take_info(json_t *vm, const json_t *info, const json_t *where)
 {
 	const char *ap = json_string_value(json_object_get(info, "SSHAccessPoint"));
 	const char *colon = ap ? strrchr(ap, ':') : NULL;
 	json_t *region = json_object_get(info, "Region");
+	json_t *loc;
 
 	vm_set(vm, "idByCSP", json_string_value(json_object_get(json_object_get(info, "IId"), "SystemId")));
 	vm_set(vm, "publicIP", json_string_value(json_object_get(info, "PublicIP")));
@@ -514,9 +517,15 @@ static void vm_take_info(json_t *vm, const json_t *info)
 		vm_set(vm, "vmUserAccount", json_string_value(json_object_get(info, "VMUserId")));
 	if (json_is_object(region))
 		json_object_set(vm, "region", region);
-	json_object_set_new(vm, "location", json_pack("{s:s,s:s}", "nativeRegion",
-						      json_string_value(json_object_get(region, "Region")) ?: "",
-						      "cloudType", ""));
+	loc = where ? json_deep_copy(where) : json_object();
+	if (loc && json_string_value(json_object_get(region, "Region")))
+		json_object_set(loc, "nativeRegion", json_object_get(region, "Region"));
+	if (loc && !json_object_get(loc, "nativeRegion"))
+		json_object_set_new(loc, "nativeRegion", json_string(""));
+	if (loc && !json_object_get(loc, "cloudType"))
+		json_object_set_new(loc, "cloudType", json_string(""));
+	if (loc)
+		json_object_set_new(vm, "location", loc);
 	json_object_set(vm, "cspViewVmDetail", (json_t *)info);
 }
 
@@ -617,7 +626,7 @@ static int queue_run(void *p, json_t **ret, sp_error *err)
 	struct create_job *cj = q->cj;
 
 	for (;;) {
-		_cleanup_json_ json_t *copy = NULL;
+		_cleanup_json_ json_t *copy = NULL, *where = NULL;
 		json_t *info = NULL, *mn, *vm;
 		const char *id;
 		sp_vm_status st = SP_VM_RUNNING;
@@ -641,13 +650,19 @@ static int queue_run(void *p, json_t **ret, sp_error *err)
 		conn_slot_get(reg, q->conn);
 		rc = vm_create_spider(reg->core, copy, &info, &st, &e);
 		conn_slot_put(reg, q->conn);
+		if (rc == 0) {
+			sp_error ignored = { 0 };
+
+			/* Where is a nicety: a cloud that cannot say leaves it out. */
+			sp_place_connection(reg->core, q->conn, &where, &ignored);
+		}
 
 		pthread_mutex_lock(&reg->lock);
 		mn = json_object_get(json_object_get(json_object_get(reg->ns, cj->ns), "mcis"), cj->mcis);
 		vm = json_object_get(json_object_get(mn, "vm"), id);
 		if (vm) {
 			if (rc == 0) {
-				vm_take_info(vm, info);
+				vm_take_info(vm, info, where);
 				vm_set(vm, "status", vm_status_mcis(st));
 				vm_set(vm, "targetStatus", "None");
 				vm_set(vm, "targetAction", "None");

@@ -10,6 +10,7 @@
  */
 #include "core/place.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <pthread.h>
 #include <strings.h>
@@ -349,6 +350,43 @@ int sp_place_locations(sp_core *core, json_t **ret, sp_error *err)
 		}
 	}
 	*ret = json_pack("{s:O}", "location", out);
+	rc = *ret ? 0 : sp_error_oom(err);
+out:
+	place_conns_free(pc, n);
+	return rc;
+}
+
+int sp_place_connection(sp_core *core, const char *conn, json_t **ret, sp_error *err)
+{
+	_cleanup_json_ json_t *only = json_pack("[s]", conn);
+	place_conn *pc = NULL;
+	size_t n = 0;
+	int rc = -1;
+
+	*ret = NULL;
+	if (!only)
+		return sp_error_oom(err);
+	if (conns_load(core, only, &pc, &n, err) < 0)
+		return -1;
+	if (n == 0) {
+		sp_error_set(err, SP_ERR_NOT_FOUND, "%s: does not exist!", conn);
+		goto out;
+	}
+	if (conns_ask(core, pc, 1, err) < 0)
+		goto out;
+	*ret = loc_json(&pc[0].loc, true);
+	if (!*ret)
+		*ret = json_object();
+	if (*ret) {
+		char type[32];
+		size_t i;
+
+		for (i = 0; pc[0].provider[i] && i < sizeof(type) - 1; i++)
+			type[i] = (char)tolower((unsigned char)pc[0].provider[i]);
+		type[i] = '\0';
+		json_object_set_new(*ret, "cloudType", json_string(type));
+		json_object_set_new(*ret, "nativeRegion", json_string(pc[0].region));
+	}
 	rc = *ret ? 0 : sp_error_oom(err);
 out:
 	place_conns_free(pc, n);

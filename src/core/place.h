@@ -19,6 +19,11 @@
  * location keys are absent. */
 int sp_place_locations(sp_core *core, json_t **ret, sp_error *err);
 
+/* Where one connection is, in the MCIS layer's shape: {latitude,
+ * longitude, briefAddr, cloudType, nativeRegion}, the first three only
+ * when known (found as sp_place_locations finds them).  NOT_FOUND when
+ * there is no such connection config. */
+int sp_place_connection(sp_core *core, const char *conn, json_t **ret, sp_error *err);
 /* Rank the specs of every connection (or body.connections) for a
  * request {filter:{policy:[...]}, priority:{policy:[...]}, limit,
  * connections}: {"recommendation":[...], "candidates":N, "errors":[...]}.

@@ -2,9 +2,11 @@
 driver, credential, region, connectionconfig, counts, and the JSON
 conventions of the request bodies (docs/api.md "Connection setup",
 "Request conventions", "Errors"; issue 2 items 3, 5 and 6)."""
+import datetime
 import os
 import re
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -412,6 +414,23 @@ class ConnectionConfigTest(CIMCase):
         lst = self.ok(self.d.get("/spider/connectionconfig?ProviderName=aws"))
         self.assertNotIn("cc-1", [x["ConfigName"]
                                   for x in lst["connectionconfig"]])
+
+    def test_registered_time_kept_through_edits(self):
+        before = time.time()
+        first = self.post_ok("/spider/connectionconfig", config("cc-time", "cc-drv", "cc-cred", "cc-reg"))
+        when = datetime.datetime.fromisoformat(first["RegisteredTime"].replace("Z", "+00:00")).timestamp()
+        self.assertLessEqual(before - 1, when)
+        self.assertLessEqual(when, time.time() + 1)
+        time.sleep(1.1)
+        self.post_ok("/spider/region", mock_region("cc-reg-2"))
+        edited = self.post_ok("/spider/connectionconfig", config("cc-time", "cc-drv", "cc-cred", "cc-reg-2"))
+        self.assertEqual(edited["RegionName"], "cc-reg-2")
+        self.assertEqual(edited["RegisteredTime"], first["RegisteredTime"])
+        listed = {x["ConfigName"]: x for x in self.ok(self.d.get("/spider/connectionconfig"))["connectionconfig"]}
+        self.assertEqual(listed["cc-time"]["RegisteredTime"], first["RegisteredTime"])
+        self.ok(self.d.delete("/spider/connectionconfig/cc-time"))
+        again = self.post_ok("/spider/connectionconfig", config("cc-time", "cc-drv", "cc-cred", "cc-reg"))
+        self.assertGreater(again["RegisteredTime"], first["RegisteredTime"])
 
     def test_missing_parts_are_refused(self):
         for field, name in (("DriverName", "no-such-drv"),

@@ -72,6 +72,9 @@ class CreateTest(McisTestCase):
         self.assertEqual(vms["g1-1"]["vNetId"], "sa-vpc")
         self.assertTrue(vms["g1-1"]["idByCSP"])
         self.assertEqual(vms["g1-1"]["cspViewVmDetail"]["IId"]["NameId"], f"{ns}-web-g1-1")
+        # Where each VM is: the mock's "default" region says Seoul.
+        self.assertEqual(vms["g2-1"]["location"], {"latitude": 37.6, "longitude": 127, "briefAddr": "Seoul, KR",
+                                                   "cloudType": "mock", "nativeRegion": "default"})
         self.assertEqual(self.spider_vms(A), [f"{ns}-web-g1-1", f"{ns}-web-g1-2"])
         self.assertEqual(self.spider_vms(B), [f"{ns}-web-g2-1"])
 
