@@ -239,4 +239,157 @@ export async function policySteps({ page, step, shot, expectText, base, user, pa
     await expectText(page.locator('.worldmap figcaption .legend'), new RegExp(loc.BriefAddr.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
     await shot('dashboard-map-server-locations');
   });
+
+  // ---- the other priorities, and the connection checkboxes --------------
+  // The rows as the page shows them: [{conn, spec, score, parts, perf}].
+  const rowsNow = () => page.locator('table.pl-results tbody tr').evaluateAll((trs) => trs.map((tr) => ({
+    conn: tr.dataset.conn, spec: tr.dataset.spec,
+    score: Number(tr.querySelector('.score-num').textContent),
+    parts: Object.fromEntries([...(tr.querySelector('.pl-score .sr-only')?.textContent || '').matchAll(/([a-z]+) ([0-9.]+)/g)].map((m) => [m[1], Number(m[2])])),
+    perf: tr.querySelector('.pl-perf') ? tr.querySelector('.pl-perf').textContent.trim() : null,
+  })));
+  // Recommend; wait until the table shows this answer; the request sent and the rows shown.
+  async function askRows() {
+    const [req, res] = await Promise.all([
+      page.waitForRequest((r) => r.url().endsWith('/spider/recommendvm') && r.method() === 'POST'),
+      page.waitForResponse((r) => r.url().endsWith('/spider/recommendvm')),
+      page.getByRole('button', { name: 'Recommend' }).click(),
+    ]);
+    const ans = await res.json();
+    if (!res.ok()) throw new Error(`recommendvm answered ${res.status()}: ${JSON.stringify(ans)}`);
+    const keys = (ans.recommendation || []).map((r) => `${r.connectionName}|${r.specName}|${Number(r.evaluationScore09).toFixed(2)}`);
+    await page.waitForFunction((k) => {
+      const got = [...document.querySelectorAll('table.pl-results tbody tr')].map((tr) => `${tr.dataset.conn}|${tr.dataset.spec}|${tr.querySelector('.score-num').textContent}`);
+      return got.join(',') === k.join(',');
+    }, keys);
+    return { sent: req.postDataJSON(), rows: await rowsNow(), candidates: ans.candidates };
+  }
+  const weight = async (metric, key) => {
+    await page.locator(`#pl-w-${metric}`).focus();
+    await page.keyboard.press(key);
+    await expectText(page.locator(`output[for=pl-w-${metric}]`), key === 'End' ? /^1\.0$/ : /^off$/);
+  };
+  const nonIncreasing = (xs) => xs.every((x, i) => i === 0 || x <= xs[i - 1]);
+  const perfOf = (conn, spec) => {
+    const s = w.find((c) => c.ConnectionName === conn).specs.find((x) => x.Name === spec);
+    const clock = Number(s.VCpu?.ClockGHz);
+    return Number(s.VCpu?.Count) * (clock > 0 ? clock : 1);
+  };
+  // Every connection whose specs can be read, and how many specs they have.
+  const readable = () => w.filter((c) => c.specs && c.specs.length);
+
+  await step('policy: Placement by performance: highest performance first, as the page\'s own figures say', async () => {
+    await page.getByRole('link', { name: 'Placement' }).click();
+    await page.waitForURL(/\/policy\/placement$/);
+    await page.locator('#pl-conns input[value="mock-default"]').waitFor();
+    await weight('cost', 'Home');
+    await weight('performance', 'End');
+    await page.getByLabel('Results to show').fill('100');
+    const { sent, rows, candidates } = await askRows();
+    if (sent.priority.policy.map((p) => p.metric).join() !== 'performance') throw new Error(`priorities sent: ${JSON.stringify(sent.priority)}`);
+    await page.locator('table.pl-results th', { hasText: /^Performance$/ }).waitFor();
+    const want = readable().reduce((n, c) => n + c.specs.length, 0);
+    if (candidates !== want || rows.length !== want) throw new Error(`${rows.length} rows of ${candidates} candidates; the connections have ${want} readable specs`);
+    const perf = rows.map((r) => Number(r.perf));
+    if (perf.some((p) => !Number.isFinite(p))) throw new Error(`performance figures: ${rows.map((r) => r.perf)}`);
+    if (!nonIncreasing(perf)) throw new Error(`not highest performance first: ${perf}`);
+    // Each figure is the spec's vCPUs × clock from GET /spider/vmspec; each
+    // score is (p − min) / (max − min) over the figures the page shows.
+    const max = perf[0], min = perf[perf.length - 1];
+    if (!(max > min)) throw new Error(`every spec performs alike (${max})`);
+    rows.forEach((r, i) => {
+      const api = perfOf(r.conn, r.spec);
+      if (Math.abs(api - perf[i]) > 0.006) throw new Error(`row ${i + 1} (${r.spec} on ${r.conn}) shows ${r.perf}, vmspec says ${api}`);
+      const n = (perf[i] - min) / (max - min);
+      if (Math.abs(n - r.score) > 0.006 || Math.abs(r.parts.performance - r.score) > 0.006) throw new Error(`row ${i + 1}: score ${r.score} (${JSON.stringify(r.parts)}), expected ${n.toFixed(2)}`);
+    });
+    await shot('placement-performance');
+  });
+
+  let firstDraw = null;
+  await step('policy: Placement by random: every result with its own random score', async () => {
+    await weight('performance', 'Home');
+    await weight('random', 'End');
+    const a = await askRows();
+    if (a.sent.priority.policy.map((p) => p.metric).join() !== 'random') throw new Error(`priorities sent: ${JSON.stringify(a.sent.priority)}`);
+    if (!a.rows.length || a.rows.length !== a.candidates) throw new Error(`${a.rows.length} rows of ${a.candidates} candidates`);
+    if (await page.locator('table.pl-results th', { hasText: /^Performance$/ }).count()) throw new Error('the performance column stays without the performance priority');
+    for (const [i, r] of a.rows.entries()) {
+      if (!(r.score >= 0 && r.score <= 1) || r.parts.random === undefined || Math.abs(r.parts.random - r.score) > 0.006)
+        throw new Error(`row ${i + 1}: score ${r.score}, parts ${JSON.stringify(r.parts)}`);
+    }
+    if (!nonIncreasing(a.rows.map((r) => r.score))) throw new Error(`scores not in order: ${a.rows.map((r) => r.score)}`);
+    if (new Set(a.rows.map((r) => r.score)).size < 2) throw new Error(`every draw is ${a.rows[0].score}`);
+    await shot('placement-random');
+    // A second ask draws again.
+    const b = await askRows();
+    const scoreOf = (rows) => Object.fromEntries(rows.map((r) => [`${r.conn}|${r.spec}`, r.score]));
+    const sa = scoreOf(a.rows), sb = scoreOf(b.rows);
+    if (Object.keys(sa).sort().join() !== Object.keys(sb).sort().join()) throw new Error('the second draw ranks other specs');
+    if (Object.keys(sa).every((k) => sa[k] === sb[k])) throw new Error('the second draw gave every spec the same score');
+    firstDraw = b;
+  });
+
+  await step('policy: the connection checkboxes restrict the search; none checked searches all', async () => {
+    const subset = ['mock-default', 'mock-paris'];
+    for (const c of subset) await page.locator(`#pl-conns input[value="${c}"]`).check();
+    await expectText(page.locator('#pl-conns legend'), new RegExp(`${subset.length} of ${w.length} checked`));
+    const r = await askRows();
+    if ((r.sent.connections || []).slice().sort().join() !== subset.join()) throw new Error(`connections sent: ${JSON.stringify(r.sent.connections)}`);
+    const want = readable().filter((c) => subset.includes(c.ConnectionName)).reduce((n, c) => n + c.specs.length, 0);
+    if (r.rows.length !== want || r.candidates !== want) throw new Error(`${r.rows.length} rows of ${r.candidates} candidates; the two connections have ${want} specs`);
+    const outside = r.rows.filter((x) => !subset.includes(x.conn));
+    if (outside.length) throw new Error(`rows from unchecked connections: ${outside.map((x) => x.conn)}`);
+    for (const c of subset) if (!r.rows.some((x) => x.conn === c)) throw new Error(`no row from ${c}`);
+    if (await page.locator('[data-testid=pl-conn-errors]').count()) throw new Error('errors of unchecked connections are shown');
+    // The map draws only the checked connections' regions.
+    const pins = await page.locator('.pl-map .worldmap g.pin').count();
+    if (pins !== subset.length) throw new Error(`${pins} regions on the map for ${subset.length} checked connections`);
+    await shot('placement-two-connections');
+    // Unchecked again: the page asks about every connection (it says so next to the boxes).
+    for (const c of subset) await page.locator(`#pl-conns input[value="${c}"]`).uncheck();
+    await expectText(page.locator('#pl-conns legend'), new RegExp(`none checked: all ${w.length}`));
+    const all = await askRows();
+    if ('connections' in all.sent) throw new Error(`connections sent with none checked: ${JSON.stringify(all.sent.connections)}`);
+    const conns = [...new Set(all.rows.map((x) => x.conn))].sort();
+    const every = readable().map((c) => c.ConnectionName).sort();
+    if (conns.join() !== every.join()) throw new Error(`rows from ${conns}, expected every readable connection ${every}`);
+    if (firstDraw && all.rows.length !== firstDraw.rows.length) throw new Error(`${all.rows.length} rows with none checked, ${firstDraw.rows.length} before any was checked`);
+    await expectText(page.locator('[data-testid=pl-conn-errors]'), /mock-nospec[\s\S]*mock-pluto|mock-pluto[\s\S]*mock-nospec/);
+  });
+
+  await step('services: the detail page shows a VM\'s place by name, by coordinates, or "unknown"', async () => {
+    await rest('POST', '/spider/ns/team-a/mcisDynamic?wait=true', { name: 'places', vm: [
+      { name: 'sel', subGroupSize: '1', commonSpec: 'mock-default+mock-vmspec-01', commonImage: 'mock-default+mock-vmimage-01' },
+      { name: 'par', subGroupSize: '1', commonSpec: 'mock-paris+mock-vmspec-01', commonImage: 'mock-paris+mock-vmimage-01' }] });
+    try {
+      const made = await rest('GET', '/spider/ns/team-a/mcis/places');
+      const loc = Object.fromEntries((made.vm || []).map((v) => [v.id, v.location || {}]));
+      if (loc['sel-1']?.briefAddr !== 'Seoul, KR') throw new Error(`sel-1 on mock-default is at ${JSON.stringify(loc['sel-1'])}`);
+      // mock-paris: coordinates given on the region, no place name.
+      const p = loc['par-1'];
+      if (!p || p.briefAddr || p.latitude !== 48.86 || p.longitude !== 2.35) throw new Error(`par-1 on mock-paris is at ${JSON.stringify(p)}`);
+      await page.goto(`${base}/operations/services/places`);
+      const place = (vm) => page.locator(`tr[data-vm="${vm}"] [data-testid=vm-place]`);
+      await expectText(place('sel-1'), /^Seoul, KR$/);
+      await expectText(place('par-1'), /^48\.86° N, 2\.35° E$/);
+      await shot('service-vm-places');
+      // Where nobody knows the region's place the API leaves out the first three: "unknown".
+      const url = '**/spider/ns/team-a/mcis/places';
+      await page.route(url, async (route) => {
+        const res = await route.fetch();
+        const body = await res.json();
+        for (const v of body.vm || []) if (v.id === 'par-1') { delete v.location.latitude; delete v.location.longitude; delete v.location.briefAddr; }
+        await route.fulfill({ response: res, json: body });
+      });
+      try {
+        await page.reload();
+        await expectText(place('par-1'), /^unknown$/);
+        await expectText(place('sel-1'), /^Seoul, KR$/);
+        await shot('service-vm-place-unknown');
+      } finally { await page.unroute(url); }
+    } finally {
+      await rest('DELETE', '/spider/ns/team-a/mcis/places?option=terminate&wait=true');
+    }
+  });
 }

@@ -166,6 +166,14 @@ const expectText = async (locator, re) => {
   throw new Error(`expected ${re} in ${JSON.stringify(t)}`);
 };
 const dialog = () => page.locator('dialog[open]');
+// The connections table is usable without sideways scrolling: every column,
+// the row's buttons too, within the table's box and the window's width.
+async function connectionsFit(width) {
+  const fit = await page.locator('table.connections').evaluate((t) => ({ table: t.scrollWidth, box: t.parentElement.clientWidth }));
+  if (fit.table > fit.box) throw new Error(`at ${width} px the connections table is ${fit.table} px wide in a ${fit.box} px box`);
+  const del = await page.getByRole('button', { name: 'Delete mock-default' }).boundingBox();
+  if (!del || del.x + del.width > width) throw new Error(`at ${width} px Delete mock-default is off the screen: ${JSON.stringify(del)}`);
+}
 
 try {
   await step('login page, wrong password shown', async () => {
@@ -224,6 +232,52 @@ try {
   await step('check a connection: OK', async () => {
     await page.getByRole('button', { name: 'Check mock-default' }).click();
     await expectText(page.locator('tr[data-connection="mock-default"] .check-cell'), /Connected/);
+  });
+
+  await step('connections: "Registered" is when the test made mock-default, in local time; "—" where the daemon gave none', async () => {
+    // In a time zone other than UTC, so "local" shows (Seoul: UTC+9, no daylight saving).
+    const TZ = 'Asia/Seoul';
+    const cdp = await context.newCDPSession(page);
+    try {
+      await cdp.send('Emulation.setTimezoneOverride', { timezoneId: TZ });
+      await page.reload();
+      const when = page.locator('tr[data-connection="mock-default"] td.registered time');
+      await when.waitFor();
+      const dt = await when.getAttribute('datetime');
+      const t = Date.parse(dt);
+      const age = Date.now() - t;
+      if (!Number.isFinite(t) || age < -60000 || age > 3600000) throw new Error(`mock-default registered at ${dt}: not within the last hour`);
+      const api = await (await fetch(`${base}/spider/connectionconfig/mock-default`, { headers: { Authorization: 'Basic ' + Buffer.from(`${USER}:${PASSWORD}`).toString('base64') } })).json();
+      if (api.RegisteredTime !== dt) throw new Error(`the page says ${dt}, the API ${api.RegisteredTime}`);
+      // The text is the Seoul date and time of that moment (12- or 24-hour clock).
+      const parts = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone: TZ, year: 'numeric', day: 'numeric', hour: 'numeric', minute: '2-digit', hourCycle: 'h23' })
+        .formatToParts(new Date(t)).map((x) => [x.type, x.value]));
+      const h = Number(parts.hour), mm = parts.minute;
+      const text = (await when.innerText()).replace(/\s+/g, ' ');
+      const clock = new RegExp(`(^|\\D)(0?${h}:${mm}(?!\\s*[AP]M)|0?${h % 12 || 12}:${mm}\\s*${h < 12 ? 'AM' : 'PM'})`, 'i');
+      if (!clock.test(text) || !new RegExp(`(^|\\D)${parts.day}(\\D|$)`).test(text) || !text.includes(parts.year))
+        throw new Error(`"${text}" is not ${dt} in ${TZ} (${parts.year}, day ${parts.day}, ${h}:${mm})`);
+      // A connection stored by an older daemon has no RegisteredTime: "—".
+      await page.route('**/spider/connectionconfig', async (route) => {
+        const res = await route.fetch();
+        const body = await res.json();
+        for (const c of body.connectionconfig || []) if (c.ConfigName === 'mock-mars') delete c.RegisteredTime;
+        await route.fulfill({ response: res, json: body });
+      });
+      try {
+        await page.reload();
+        await page.locator('tr[data-connection="mock-default"] td.registered time').waitFor();
+        await expectText(page.locator('tr[data-connection="mock-mars"] td.registered'), /^—$/);
+        await connectionsFit(1280);
+        if (await page.locator('tr[data-connection="mock-mars"] td.registered time').count()) throw new Error('a <time> without a time');
+        await shot('connections-registered');
+      } finally { await page.unroute('**/spider/connectionconfig'); }
+    } finally {
+      await cdp.send('Emulation.setTimezoneOverride', { timezoneId: '' }).catch(() => {});
+      await cdp.detach().catch(() => {});
+    }
+    await page.reload();
+    await page.locator('tr[data-connection="mock-mars"] td.registered time').waitFor();
   });
 
   await step('credential with a wrong key name: the error next to the keys', async () => {
@@ -324,7 +378,8 @@ try {
     await page.setViewportSize({ width: 820, height: 1100 });
     await page.getByRole('button', { name: 'Menu' }).click();
     await page.getByRole('link', { name: 'Cloud connections' }).click();
-    await page.locator('tr[data-connection="mock-default"]').waitFor();
+    await page.locator('tr[data-connection="mock-default"] td.registered time').waitFor();
+    await connectionsFit(820);
     await shot('connections-tablet');
     await page.setViewportSize({ width: 1280, height: 860 });
   });

@@ -169,6 +169,16 @@ export async function serviceSteps({ page, step, shot, expectText, dialog, base,
       await page.setViewportSize({ width: 1280, height: 860 });
     });
 
+    await step('services: the detail page shows where each VM is (the mock\'s region default is Seoul, KR)', async () => {
+      const m = await rest('GET', '/spider/ns/team-a/mcis/shop');
+      const loc = Object.fromEntries((m.vm || []).map((v) => [v.id, v.location || {}]));
+      if (loc['web-1'].briefAddr !== 'Seoul, KR' || loc['web-1'].nativeRegion !== 'default') throw new Error(`web-1 (mock-default) is at ${JSON.stringify(loc['web-1'])}`);
+      if (!loc['db-1'].briefAddr) throw new Error(`db-1 (mock-sshd, region mars) has no place: ${JSON.stringify(loc['db-1'])}`);
+      const esc = (x) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      for (const v of ['web-1', 'web-2', 'db-1']) await expectText(svc(v).locator('[data-testid=vm-place]'), new RegExp(`^${esc(loc[v].briefAddr)}$`));
+      await expectText(svc('web-1'), /mock-default[\s\S]*default[\s\S]*Seoul, KR/);
+    });
+
     await step('services: the dashboard shows the new service Running, live', async () => {
       await page.getByRole('link', { name: 'Dashboard' }).click();
       await page.waitForURL(/\/operations\/dashboard$/);

@@ -133,6 +133,9 @@ export function fmtCost(c) {
 export function fmtKm(d) {
   return d === null || d === undefined ? '' : `${Math.round(d).toLocaleString('en-US')} km`;
 }
+export function fmtPerf(p) {
+  return p === null || p === undefined ? '–' : String(+Number(p).toFixed(2));
+}
 export function fmtMem(g) {
   const n = Number(g);
   return Number.isFinite(n) ? `${+n.toFixed(2)} GiB` : '';
@@ -142,7 +145,7 @@ export function fmtMem(g) {
 export function explain(r) {
   const parts = [`score ${Number(r.evaluationScore09).toFixed(2)}`, fmtCost(r.costPerHour)];
   if (r.distanceKm !== undefined && r.distanceKm !== null) parts.push(`${fmtKm(r.distanceKm)} from the point`);
-  if (r.performance !== undefined && r.performance !== null) parts.push(`performance ${+Number(r.performance).toFixed(2)}`);
+  if (r.performance !== undefined && r.performance !== null) parts.push(`performance ${fmtPerf(r.performance)}`);
   return parts.join(' · ');
 }
 

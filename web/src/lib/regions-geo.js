@@ -38,3 +38,18 @@ export function haversineKm(a, b) {
   const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLon / 2) ** 2;
   return 2 * R * Math.asin(Math.min(1, Math.sqrt(h)));
 }
+
+// Where an MCIS VM is, in words, from its `location` ({latitude, longitude,
+// briefAddr, cloudType, nativeRegion}; the first three absent when nobody
+// knows): the place's name, else its coordinates, else "unknown".
+export function fmtCoords(lat, lon) {
+  const f = (v, pos, neg) => `${Math.abs(v).toFixed(2)}° ${v < 0 ? neg : pos}`;
+  return `${f(lat, 'N', 'S')}, ${f(lon, 'E', 'W')}`;
+}
+export function vmPlace(loc) {
+  const lat = loc?.latitude, lon = loc?.longitude;
+  const coords = Number.isFinite(lat) && Number.isFinite(lon) ? fmtCoords(lat, lon) : '';
+  if (loc?.briefAddr) return { text: loc.briefAddr, title: coords, known: true };
+  if (coords) return { text: coords, title: 'no place name given for these coordinates', known: true };
+  return { text: 'unknown', title: 'nobody knows where this region is', known: false };
+}
