@@ -160,6 +160,21 @@ static int parse_ops(const char *v, uint64_t *ret, sp_error *err)
 	return 0;
 }
 
+/* An "on" (the default) or "off" switch; *ret_off says it is off. */
+static int parse_off(const sp_conn_info *info, const char *key, bool *ret_off,
+		     sp_error *err)
+{
+	const char *v = fault_key(info, key);
+
+	*ret_off = false;
+	if (!v || !*v)
+		return 0;
+	if (strcmp(v, "on") && strcmp(v, "off"))
+		return sp_error_set(err, SP_ERR_INVALID, "%s '%s' is invalid: want on or off", key, v);
+	*ret_off = !strcmp(v, "off");
+	return 0;
+}
+
 int mock_fault_parse(struct mock_fault *f, const sp_conn_info *info,
 		     sp_error *err)
 {
@@ -177,12 +192,9 @@ int mock_fault_parse(struct mock_fault *f, const sp_conn_info *info,
 	if ((v = fault_key(info, "MockFailOp")) && *v &&
 	    parse_ops(v, &f->fail_ops, err) < 0)
 		return -1;
-	f->no_batch = false;
-	if ((v = fault_key(info, "MockStatusBatch")) && *v) {
-		if (strcmp(v, "on") && strcmp(v, "off"))
-			return sp_error_set(err, SP_ERR_INVALID, "MockStatusBatch '%s' is invalid: want on or off", v);
-		f->no_batch = !strcmp(v, "off");
-	}
+	if (parse_off(info, "MockStatusBatch", &f->no_batch, err) < 0 ||
+	    parse_off(info, "MockKeyImport", &f->no_import, err) < 0)
+		return -1;
 	atomic_init(&f->rng, (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)f);
 	return 0;
 }

@@ -42,6 +42,9 @@
  *   MockStatusBatch  "off": the batch status call answers that the cloud
  *                  has none (SP_ERR_UNSUPPORTED), as some clouds' APIs do,
  *                  so the daemon asks one VM at a time
+ *   MockKeyImport  "off": a key pair create ignores its PublicKey and
+ *                  makes a key, as a cloud (or driver) without import
+ *                  would, so the daemon's answer to that can be shown
  *   MockAuthorizedKeysFile  an absolute path: a VM created with a key pair
  *                  appends the key pair's public key to this file as one
  *                  line (the file is made 0600 when missing), as cloud-init
@@ -154,6 +157,7 @@ struct mock_fault {
 	double fail_rate;         /* percent */
 	uint64_t fail_ops;        /* bit (1 << enum mock_op) */
 	bool no_batch;            /* MockStatusBatch=off */
+	bool no_import;           /* MockKeyImport=off */
 	_Atomic uint64_t rng;     /* splitmix64 state, shared by all threads */
 };
 

@@ -202,7 +202,12 @@ typedef struct sp_price_ops {
  *                                "TagList"}]}
  *   sg       {"IId":{"NameId"}, "VpcIID":IID, "TagList",
  *             "SecurityRules":[rule]}
- *   keypair  {"IId":{"NameId"}, "TagList"}
+ *   keypair  {"IId":{"NameId"}, "TagList", "PublicKey"?}
+ *             (with a PublicKey, one OpenSSH public key line, the driver
+ *             imports that key instead of making one, and its answer has
+ *             no PrivateKey; an answer with a PrivateKey, or with another
+ *             key, means the driver cannot import: the daemon removes
+ *             what it made and answers 501)
  *   vm       {"IId":{"NameId"}, "ImageType":"PublicImage|MyImage",
  *             "ImageIID":IID, "VMSpecName", "VpcIID":IID,
  *             "SubnetIID":IID, "SecurityGroupIIDs":[IID],

@@ -8,7 +8,8 @@
 #define MOCK_KNOBS "MockLatencyMs", "MockFailRate", "MockFailOp", \
 	"MockCreateDelayMs", "MockSuspendDelayMs", "MockResumeDelayMs", \
 	"MockRebootDelayMs", "MockTerminateDelayMs", \
-	"MockSSHAccessPoint", "MockAuthorizedKeysFile", "MockStatusBatch"
+	"MockSSHAccessPoint", "MockAuthorizedKeysFile", "MockStatusBatch", \
+	"MockKeyImport"
 
 static const sp_provider providers[] = {
 	{ .name = "AWS",

@@ -469,7 +469,7 @@ int sp_keypair_private_key(sp_conn *c, const char *name, char **ret, sp_error *e
 		return sp_error_set(err, SP_ERR_INTERNAL, "key pair '%s': its record is not JSON", name);
 	sealed = json_string_value(json_object_get(doc, "SealedPrivateKey"));
 	if (!sealed)
-		return sp_error_set(err, SP_ERR_CONFLICT, "key pair '%s' of connection '%s' has no private key in Spider: it was registered, not created here", name, c->name);
+		return sp_error_set(err, SP_ERR_CONFLICT, "key pair '%s' of connection '%s' has no private key in Spider: it was registered or imported, not made here", name, c->name);
 	keypair_aad(c, name, aad, sizeof(aad));
 	*ret = sp_unseal(&c->core->key, sealed, aad, &len, err);
 	return *ret ? 0 : -1;
@@ -524,6 +524,40 @@ const char *subnet_csp_id(const json_t *vpc_info, const char *spxid)
 	return sp_isempty(sid) ? NULL : sid;
 }
 
+/* The first n blank-separated fields of a and b are the same. */
+static bool fields_equal(const char *a, const char *b, int n)
+{
+	static const char blanks[] = " \t\r\n";
+
+	for (int i = 0; i < n; i++) {
+		size_t la, lb;
+
+		a += strspn(a, blanks);
+		b += strspn(b, blanks);
+		la = strcspn(a, blanks);
+		lb = strcspn(b, blanks);
+		if (la != lb || memcmp(a, b, la))
+			return false;
+		a += la;
+		b += lb;
+	}
+	return true;
+}
+
+/* Whether a key pair create's answer is the import of public_key: the
+ * driver made no private key, and the key it shows, if any, is the same
+ * type and key data (comments may differ).  A driver that cannot import
+ * ignores the PublicKey and makes a new key instead. */
+static bool keypair_imported(const json_t *info, const char *public_key)
+{
+	const char *made = json_string_value(json_object_get(info, "PrivateKey"));
+	const char *shown = json_string_value(json_object_get(info, "PublicKey"));
+
+	if (!sp_isempty(made))
+		return false;
+	return sp_isempty(shown) || fields_equal(shown, public_key, 2);
+}
+
 static int res_create(sp_conn *c, const sp_res_type *rt, const json_t *reqinfo,
 		      const sp_res_opts *o, json_t **ret, sp_error *err)
 {
@@ -533,7 +567,7 @@ static int res_create(sp_conn *c, const sp_res_type *rt, const json_t *reqinfo,
 	_cleanup_json_ json_t *tags = NULL;
 	sp_store *st = c->core->store;
 	const sp_resource_ops *t = res_table(c, rt);
-	const char *name = NULL;
+	const char *name = NULL, *api = rt->api[0], *import;
 	sp_res_new row;
 	sp_res_key k;
 	int rc;
@@ -550,9 +584,12 @@ static int res_create(sp_conn *c, const sp_res_type *rt, const json_t *reqinfo,
 		return sp_error_oom(err);
 	if (res_build_req(&x, reqinfo, err) < 0)
 		return -1;
+	import = json_string_value(json_object_get(x.dreq, "PublicKey"));
+	if (import)
+		api = "ImportKey()";
 	/* Refuse before reserving anything when the driver cannot do it. */
 	if (!t || offsetof(sp_resource_ops, create) >= t->size || !t->create)
-		return SP_TABLE_CALL(c, t, create, rt->hiscall, name, rt->api[0], err, x.dreq, &cloud);
+		return SP_TABLE_CALL(c, t, create, rt->hiscall, name, api, err, x.dreq, &cloud);
 
 	row = (sp_res_new){ .conn = c->name, .type = (int)rt->type, .owner = "", .name = name,
 			    .spxid = spxid, .csp_id = "", .state = SP_RES_CREATING, .doc = "{}" };
@@ -570,12 +607,22 @@ static int res_create(sp_conn *c, const sp_res_type *rt, const json_t *reqinfo,
 			return -1;
 		}
 	}
-	rc = SP_TABLE_CALL(c, t, create, rt->hiscall, name, rt->api[0], err, x.dreq, &cloud);
+	rc = SP_TABLE_CALL(c, t, create, rt->hiscall, name, api, err, x.dreq, &cloud);
 	if (rc < 0) {
 		sp_error ignored;
 
 		sp_store_res_delete(st, &k, &ignored);
 		return -1;
+	}
+	if (import && !keypair_imported(cloud, import)) {
+		sp_error ignored;
+		sp_call refused;
+
+		/* It made a key of its own: undo that, and answer as for any
+		 * operation the driver lacks. */
+		create_rollback(c, rt, spxid, json_string_value(json_object_get(json_object_get(cloud, "IId"), "SystemId")) ?: "");
+		sp_store_res_delete(st, &k, &ignored);
+		return sp_call_begin(&refused, c, false, rt->hiscall, name, api, __func__, __LINE__, err);
 	}
 	/* A VM stays CREATING (with its ID known) until it has settled. */
 	if (create_commit(&x, name, cloud, rt->type == SP_RT_VM ? SP_RES_CREATING : SP_RES_READY, err) < 0) {

@@ -306,6 +306,38 @@ static int build_vm(struct create_ctx *x, const json_t *reqinfo, sp_error *err)
 	return 0;
 }
 
+/* An OpenSSH public key line is a few hundred bytes (RSA 16384 bits:
+ * about 2.8 KiB); anything much longer is not one. */
+#define PUBLIC_KEY_MAX 16384
+
+/* ReqInfo.PublicKey: import this key instead of making one.  Only its
+ * shape is checked here, one line of text; the key itself is the driver's
+ * (or its cloud's) to judge.  Blanks around it (a file's final newline)
+ * are dropped; an empty one asks for a new key. */
+static int build_keypair(struct create_ctx *x, const json_t *reqinfo, sp_error *err)
+{
+	static const char blanks[] = " \t\r\n";
+	const char *pub;
+	size_t len;
+
+	if (req_string(x, reqinfo, "PublicKey", false, &pub, err) < 0)
+		return -1;
+	pub += strspn(pub, blanks);
+	len = strlen(pub);
+	while (len && strchr(blanks, pub[len - 1]))
+		len--;
+	if (!len)
+		return 0;
+	if (len > PUBLIC_KEY_MAX)
+		return sp_error_set(err, SP_ERR_INVALID, "ReqInfo.PublicKey is %zu bytes long: want one OpenSSH public key line of at most %d bytes", len, PUBLIC_KEY_MAX);
+	for (size_t i = 0; i < len; i++)
+		if (((unsigned char)pub[i] < 0x20 && pub[i] != '\t') || pub[i] == 0x7f)
+			return sp_error_set(err, SP_ERR_INVALID, "ReqInfo.PublicKey has a control character at byte %zu: want one OpenSSH public key line (\"ssh-ed25519 AAAA... comment\")", i + 1);
+	if (json_object_set_new(x->dreq, "PublicKey", json_stringn(pub, len)) < 0)
+		return sp_error_oom(err);
+	return 0;
+}
+
 static int build_disk(struct create_ctx *x, const json_t *reqinfo, sp_error *err)
 {
 	const char *zone, *type, *size;
@@ -340,6 +372,7 @@ int res_build_req(struct create_ctx *x, const json_t *reqinfo, sp_error *err)
 	switch (x->rt->type) {
 	case SP_RT_VPC: return build_vpc(x, reqinfo, err);
 	case SP_RT_SG: return build_sg(x, reqinfo, err);
+	case SP_RT_KEYPAIR: return build_keypair(x, reqinfo, err);
 	case SP_RT_VM: return build_vm(x, reqinfo, err);
 	case SP_RT_DISK: return build_disk(x, reqinfo, err);
 	case SP_RT_MYIMAGE: return build_myimage(x, reqinfo, err);

@@ -217,6 +217,20 @@ int spctl_conv_secret(const char *opt, const char *arg, json_t **ret)
 	return *ret ? 0 : spctl_usage_error("--%s: the value is not UTF-8", opt);
 }
 
+int spctl_conv_text_file(const char *opt, const char *arg, json_t **ret)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	int rc;
+
+	if ((rc = spctl_read_file(arg, SPCTL_MAX_TEXT_FILE, &text, &len)) != 0)
+		return rc;
+	while (len && isspace((unsigned char)text[len - 1]))
+		len--;
+	*ret = json_stringn(text, len);
+	return *ret ? 0 : spctl_usage_error("--%s: '%s' is not UTF-8 text", opt, arg);
+}
+
 bool spctl_confirm(const char *question)
 {
 	char line[64];

@@ -430,6 +430,15 @@ static const struct resource res_health = { "health", "/readyz", .value_key = "m
 #define END { 0 }
 
 const struct command spctl_commands[] = {
+	{ "cloud", "a cloud account in one command: driver, credential, regions, connections", (const struct verb[]){
+		{ "add", "Register a cloud account in one go: the provider's driver (unless one is registered), a credential, and a region and a connection config per region, each checked at the end; running it again keeps what is there and finishes the rest", "", 0, 0,
+		  OPTS(O_PROVIDER,
+		       { "regions", 'r', OPT_VALUE, .required = true, .metavar = "REGION[/ZONE],...", .help = "the cloud's regions to connect to, e.g. us-east-1,eu-west-1/eu-west-1b; without a zone the cloud's first one for the region is used" },
+		       { "name", 'n', OPT_VALUE, .metavar = "PREFIX", .help = "name prefix: the credential is PREFIX-credential, each region and connection PREFIX-REGION, a new driver PREFIX-driver (default: the provider in lower case)" },
+		       O_KV("a credential key and value (repeatable); a VALUE of '-' is read from standard input, so secrets stay out of argv"),
+		       { "kv-file", 0, OPT_VALUE, .metavar = "FILE", .help = "read the credential's KEY=VALUE lines from FILE ('-': standard input); '#' starts a comment line; without --kv and --kv-file, PREFIX-credential must exist already" }),
+		  NULL, spctl_run_cloud_add },
+		END } },
 	{ "cloudos", "cloud providers the server knows", (const struct verb[]){
 		LIST(res_cloudos, "List the cloud providers", NO_OPTS),
 		{ "metainfo", "Show a provider's metadata (credential keys, regions, disk types)",
@@ -575,9 +584,10 @@ const struct command spctl_commands[] = {
 			   OPTS(O_REG("security group"), O_VPC(false, "the VPC it is in"))),
 		END } },
 	{ "keypair", "key pairs: SSH logins of VMs", (const struct verb[]){
-		{ "create", "Create a key pair; its private key is in this answer only", "", 0, 0,
+		{ "create", "Create a key pair (its private key is in this answer only), or import a public key", "", 0, 0,
 		  OPTS(O_CONN_BODY, O_NAME("ReqInfo.Name", "key pair"), O_TAG, O_ID_TRANSFORM,
-		       { "private-key-file", 'o', OPT_VALUE, .metavar = "PATH", .help = "write the private key to PATH, a new file only you can read (mode 0600), instead of showing it" }),
+		       { "private-key-file", 'o', OPT_VALUE, .metavar = "PATH", .help = "write the private key to PATH, a new file only you can read (mode 0600), instead of showing it" },
+		       { "public-key-file", 0, OPT_VALUE, .metavar = "FILE", .help = "import the OpenSSH public key in FILE ('-': standard input), e.g. ~/.ssh/id_ed25519.pub, instead of making a key pair: the private key stays yours", .field = "ReqInfo.PublicKey", .conv = spctl_conv_text_file, .conflicts = "private-key-file" }),
 		  &res_keypair, spctl_run_keypair_create },
 		RES_BASIC(keypair, "key pair"),
 		RES_MANAGE(keypair, "key pair", OPTS(O_REG("key pair"))),

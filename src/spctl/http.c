@@ -4,9 +4,11 @@
  *
  * Every failure is reported here, once: curl's reason and the URL when the
  * server cannot be reached, "spctl: <server message> (HTTP <status>)" when
- * it answers with an error.
+ * it answers with an error.  spctl_call_quiet hands the same text to its
+ * caller instead.
  */
 #include <curl/curl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,15 +72,34 @@ void spctl_reply_clear(struct reply *r)
 	*r = (struct reply){ 0 };
 }
 
+/* A failure: on stderr as "spctl: <text>", or (ret_error not NULL) in
+ * *ret_error, malloc'd; NULL there when memory ran out. */
+static void fail(char **ret_error, const char *fmt, ...) _printf_(2, 3);
+
+static void fail(char **ret_error, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (!ret_error) {
+		fputs("spctl: ", stderr);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	} else if (vasprintf(ret_error, fmt, ap) < 0) {
+		*ret_error = NULL;
+	}
+	va_end(ap);
+}
+
 /* The server's {"message"} or, for a body that is not ours, its first line. */
 static void report_status(const struct spctl *ctl, long status,
-			  const sp_buf *b)
+			  const sp_buf *b, char **ret_error)
 {
 	_cleanup_json_ json_t *j = b->data ? json_loadb(b->data, b->len, 0, NULL) : NULL;
 	const char *msg = json_string_value(json_object_get(j, "message"));
 
 	if (msg && *msg) {
-		fprintf(stderr, "spctl: %s (HTTP %ld)\n", msg, status);
+		fail(ret_error, "%s (HTTP %ld)", msg, status);
 	} else {
 		const char *text = b->data ? b->data + strspn(b->data, " \t\r\n") : "";
 		int n = (int)strcspn(text, "\r\n");
@@ -86,16 +107,16 @@ static void report_status(const struct spctl *ctl, long status,
 		if (n > 200)
 			n = 200;
 		if (n)
-			fprintf(stderr, "spctl: %.*s (HTTP %ld)\n", n, text, status);
+			fail(ret_error, "%.*s (HTTP %ld)", n, text, status);
 		else
-			fprintf(stderr, "spctl: the server answered HTTP %ld\n", status);
+			fail(ret_error, "the server answered HTTP %ld", status);
 	}
-	if (status == 401 && !ctl->user)
+	if (status == 401 && !ctl->user && !ret_error)
 		fputs("spctl: hint: set SPIDER_USERNAME and SPIDER_PASSWORD (or use -u and -p)\n", stderr);
 }
 
-int spctl_call(const struct spctl *ctl, const char *method, const char *path,
-	       const json_t *body, struct reply *ret)
+static int call(const struct spctl *ctl, const char *method, const char *path,
+		const json_t *body, struct reply *ret, char **ret_error)
 {
 	_cleanup_(curl_easy_cleanupp) CURL *c = curl_easy_init();
 	_cleanup_(curl_slist_free_allp) struct curl_slist *hdrs = NULL;
@@ -111,7 +132,7 @@ int spctl_call(const struct spctl *ctl, const char *method, const char *path,
 
 	if (!c || asprintf(&url, "%s/spider%s", ctl->server, path) < 0) {
 		url = NULL;
-		fputs("spctl: out of memory\n", stderr);
+		fail(ret_error, "out of memory");
 		return -1;
 	}
 	hdrs = curl_slist_append(NULL, "Accept: application/json");
@@ -119,7 +140,7 @@ int spctl_call(const struct spctl *ctl, const char *method, const char *path,
 		payload = json_dumps(body, JSON_COMPACT);
 		h = payload ? curl_slist_append(hdrs, "Content-Type: application/json") : NULL;
 		if (!h) {
-			fputs("spctl: out of memory\n", stderr);
+			fail(ret_error, "out of memory");
 			return -1;
 		}
 		hdrs = h;
@@ -154,27 +175,40 @@ int spctl_call(const struct spctl *ctl, const char *method, const char *path,
 
 	rc = curl_easy_perform(c);
 	if (rc == CURLE_FILESIZE_EXCEEDED || b.truncated) {
-		fprintf(stderr, "spctl: %s %s: the response is larger than %zu MiB\n", method, url, SPCTL_MAX_RESPONSE >> 20);
+		fail(ret_error, "%s %s: the response is larger than %zu MiB", method, url, SPCTL_MAX_RESPONSE >> 20);
 		free(b.data);
 		return -1;
 	}
 	if (rc != CURLE_OK) {
-		fprintf(stderr, "spctl: %s %s: %s\n", method, url, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		fail(ret_error, "%s %s: %s", method, url, errbuf[0] ? errbuf : curl_easy_strerror(rc));
 		free(b.data);
 		return -1;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	if (status < 200 || status > 299) {
-		report_status(ctl, status, &b);
+		report_status(ctl, status, &b, ret_error);
 		free(b.data);
 		return -1;
 	}
 	j = json_loadb(b.data ? b.data : "", b.len, JSON_DECODE_ANY, &jerr);
 	if (!j) {
-		fprintf(stderr, "spctl: %s %s: the response is not JSON: %s\n", method, url, jerr.text);
+		fail(ret_error, "%s %s: the response is not JSON: %s", method, url, jerr.text);
 		free(b.data);
 		return -1;
 	}
 	*ret = (struct reply){ .status = status, .json = j, .raw = b.data, .len = b.len };
 	return 0;
+}
+
+int spctl_call(const struct spctl *ctl, const char *method, const char *path,
+	       const json_t *body, struct reply *ret)
+{
+	return call(ctl, method, path, body, ret, NULL);
+}
+
+int spctl_call_quiet(const struct spctl *ctl, const char *method, const char *path,
+		     const json_t *body, struct reply *ret, char **ret_error)
+{
+	*ret_error = NULL;
+	return call(ctl, method, path, body, ret, ret_error);
 }

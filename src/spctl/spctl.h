@@ -11,6 +11,8 @@
  *               and how the results of long calls are shown
  *   follow.c    long calls: start a request, follow it to its end with a
  *               progress bar, show its result
+ *   cloud.c     'cloud add': driver, credential, regions and connections
+ *               of a cloud account in one command, each checked
  *   args.c      parses a verb's options from its declarative table
  *   body.c      JSON request bodies from the options (KEY=VALUE, rules,
  *               subnets, stdin, files)
@@ -36,6 +38,8 @@ enum { SPCTL_OK = 0, SPCTL_FAIL = 1, SPCTL_USAGE = 2 };
 /* Caps on what we read: a server response, and --kv-file or stdin. */
 #define SPCTL_MAX_RESPONSE ((size_t)64 << 20)
 #define SPCTL_MAX_INPUT ((size_t)1 << 20)
+/* Cap on a small text file sent as one value (a public key). */
+#define SPCTL_MAX_TEXT_FILE ((size_t)64 << 10)
 /* Cap on a file that 'mcis copy' sends (base64 makes it a third larger). */
 #define SPCTL_MAX_UPLOAD ((size_t)32 << 20)
 
@@ -214,6 +218,8 @@ int spctl_run_version(struct spctl *ctl, const struct verb *v, const struct args
 int spctl_run_vm_list(struct spctl *ctl, const struct verb *v, const struct args *a);
 int spctl_run_keypair_create(struct spctl *ctl, const struct verb *v, const struct args *a);
 int spctl_run_destroy(struct spctl *ctl, const struct verb *v, const struct args *a);
+/* cloud.c */
+int spctl_run_cloud_add(struct spctl *ctl, const struct verb *v, const struct args *a);
 /* Long calls (follow.c): the generic one sends the request the table
  * describes; follow follows the request named by the argument. */
 int spctl_run_long(struct spctl *ctl, const struct verb *v, const struct args *a);
@@ -295,6 +301,9 @@ char *spctl_base64(const void *data, size_t len);
  * one VM entry of an MCIS request: the static form when it names a VPC,
  * subnet, security groups or key pair, else the dynamic one. */
 int spctl_conv_group(const char *opt, const char *arg, json_t **ret);
+/* The text of the file at arg ('-': standard input), at most
+ * SPCTL_MAX_TEXT_FILE bytes, without its final blanks and newlines. */
+int spctl_conv_text_file(const char *opt, const char *arg, json_t **ret);
 /* Ask on the terminal; true when the answer is exactly "yes". */
 bool spctl_confirm(const char *question);
 
@@ -326,6 +335,12 @@ void spctl_reply_clear(struct reply *r);
  */
 int spctl_call(const struct spctl *ctl, const char *method, const char *path,
 	       const json_t *body, struct reply *ret);
+
+/* spctl_call, but a failure is not reported: what spctl_call would have
+ * said (without "spctl: ") is in *ret_error instead, malloc'd (NULL when
+ * memory ran out). */
+int spctl_call_quiet(const struct spctl *ctl, const char *method, const char *path,
+		     const json_t *body, struct reply *ret, char **ret_error);
 
 /* Percent-encode s for a path segment or a query value; NULL on ENOMEM. */
 char *spctl_escape(const char *s);
@@ -369,6 +384,10 @@ int spctl_verb_body(const struct resource *res, const struct args *a, json_t **r
  * code after reporting. */
 int spctl_request(const struct spctl *ctl, const char *method, const char *path,
 		  const json_t *body, struct reply *ret);
+/* The plugin file name spctl asks for by default, "<provider>-driver-v1.0.so"
+ * in lower case (the original's convention; the server falls back to the
+ * provider's installed plugin for a name it lacks); NULL on ENOMEM. */
+char *spctl_driver_lib(const char *provider);
 /* A table of items, or SPCTL_FAIL when items is NULL (already reported). */
 int spctl_table(const struct column *cols, json_t *items);
 

@@ -366,8 +366,18 @@ int spctl_run_mapping(struct spctl *ctl, const struct verb *v, const struct args
 
 /* ---- verbs with their own shape --------------------------------------- */
 
-/* Without --lib, name the plugin by the original's convention; the server
- * falls back to the provider's installed plugin for any unknown name. */
+char *spctl_driver_lib(const char *provider)
+{
+	char *lib;
+
+	if (asprintf(&lib, "%s-driver-v1.0.so", provider) < 0)
+		return NULL;
+	for (char *p = lib; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return lib;
+}
+
+/* Without --lib, name the plugin by the original's convention. */
 int spctl_run_driver_create(struct spctl *ctl, const struct verb *v, const struct args *a)
 {
 	_cleanup_reply_ struct reply r = { 0 };
@@ -378,12 +388,8 @@ int spctl_run_driver_create(struct spctl *ctl, const struct verb *v, const struc
 	if (rc)
 		return rc;
 	if (!spctl_arg_str(a, "lib")) {
-		if (asprintf(&lib, "%s-driver-v1.0.so", spctl_arg_str(a, "provider")) < 0) {
-			lib = NULL;
+		if (!(lib = spctl_driver_lib(spctl_arg_str(a, "provider"))))
 			return spctl_oom();
-		}
-		for (char *p = lib; *p; p++)
-			*p = (char)tolower((unsigned char)*p);
 		json_object_set_new(body, "DriverLibFileName", json_string(lib));
 	}
 	rc = spctl_request(ctl, "POST", v->res->path, body, &r);
@@ -536,7 +542,7 @@ static int write_key(int fd, const char *file, const char *name, json_t *key)
 
 /* The answer holds the private key, this once: with --private-key-file it
  * goes to a new file only the user can read, and is not shown, not even
- * with --json. */
+ * with --json.  An import (--public-key-file) has none. */
 int spctl_run_keypair_create(struct spctl *ctl, const struct verb *v, const struct args *a)
 {
 	_cleanup_(reply_wipe_clearp) struct reply r = { 0 };
@@ -564,7 +570,7 @@ int spctl_run_keypair_create(struct spctl *ctl, const struct verb *v, const stru
 	if (rc)
 		return rc;
 	if (!file) {
-		if (!ctl->json)
+		if (!ctl->json && json_object_get(r.json, "PrivateKey"))
 			fputs("spctl: keep the PrivateKey below: the server shows it this once (--private-key-file writes it to a file)\n", stderr);
 		return show(ctl, v, &r);
 	}

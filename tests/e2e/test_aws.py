@@ -5,15 +5,18 @@ pair, the VM lifecycle, disks, a snapshot (my image), tags, registering an
 instance made outside Spider, and clean-up.  Skipped when moto_server is
 missing (pip install 'moto[server]')."""
 import os
+import shutil
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Daemon, wait_for  # noqa: E402
-from aws_util import (Moto, add_aws_connection, moto_image,  # noqa: E402
-                      skip_without_moto)
+from harness import PASSWORD, SPCTL, USER, Daemon, wait_for  # noqa: E402
+from aws_util import (KEY_ID, SECRET, Moto, add_aws_connection,  # noqa: E402
+                      moto_image, skip_without_moto)
 
 REGIONS = (("aws-use1", "us-east-1", "us-east-1a", False, True),
            ("aws-euw1", "eu-west-1", "eu-west-1b", True, False))
@@ -245,10 +248,8 @@ class AwsLifecycle(unittest.TestCase):
         self.assertGreater(float(run["ElapsedTime"]), 0)
 
 
-@skip_without_moto
-class AwsConnection(unittest.TestCase):
-    """Bad keys and a bad Endpoint are refused naming the field; a
-    credential EC2 refuses is 401."""
+class MotoCase(unittest.TestCase):
+    """A moto_server and a spiderd for the tests of a class."""
 
     @classmethod
     def setUpClass(cls):
@@ -261,6 +262,16 @@ class AwsConnection(unittest.TestCase):
             cls.d.cleanup()
         finally:
             cls.moto.stop()
+
+    def ok(self, r, status=200):
+        self.assertEqual(r.status, status, r)
+        return r.json()
+
+
+@skip_without_moto
+class AwsConnection(MotoCase):
+    """Bad keys and a bad Endpoint are refused naming the field; a
+    credential EC2 refuses is 401."""
 
     def test_bad_endpoint(self):
         add_aws_connection(self.d, "bad-ep", "us-east-1", "ftp://127.0.0.1:1")
@@ -281,3 +292,75 @@ class AwsConnection(unittest.TestCase):
         self.assertEqual(r.status, 502, r)
         self.assertIn("gave up after", r.json()["message"])
         self.assertLess(time.monotonic() - t, 30)
+
+
+@skip_without_moto
+class AwsOnboarding(MotoCase):
+    """An OpenSSH public key imported through REST becomes EC2's
+    (ImportKeyPair), and 'spctl cloud add' registers an account in one
+    command, pointed at moto by the Endpoint credential key."""
+
+    @unittest.skipUnless(shutil.which("ssh-keygen"), "needs ssh-keygen")
+    def test_keypair_import(self):
+        add_aws_connection(self.d, "aws-imp", "us-east-1", self.moto.url)
+        ec2 = self.moto.ec2("us-east-1")
+        C = {"ConnectionName": "aws-imp"}
+        with tempfile.TemporaryDirectory() as tmp:
+            for kind, args in (("ed25519", ["-t", "ed25519"]),
+                               ("rsa", ["-t", "rsa", "-b", "2048"])):
+                path = os.path.join(tmp, kind)
+                subprocess.run(["ssh-keygen", "-q", "-N", "", "-C", kind + "@test",
+                                "-f", path, *args], check=True)
+                with open(path + ".pub") as f:
+                    line = f.read()
+                name = "imp-" + kind
+                info = self.ok(self.d.post("/spider/keypair", dict(C, ReqInfo={
+                    "Name": name, "PublicKey": line})))
+                self.assertNotIn("PrivateKey", info)
+                self.assertEqual(info["PublicKey"], line.strip())
+                key = ec2.describe_key_pairs(KeyNames=[info["IId"]["SystemId"]],
+                                             IncludePublicKey=True)["KeyPairs"][0]
+                self.assertEqual(key["KeyFingerprint"], info["Fingerprint"])
+                self.assertEqual(key["KeyType"], kind)
+                self.assertEqual(key["PublicKey"].split()[:2], line.split()[:2])
+                got = self.ok(self.d.get(f"/spider/keypair/{name}?ConnectionName=aws-imp"))
+                self.assertEqual(got["Fingerprint"], info["Fingerprint"])
+                self.assertEqual(self.d.post("/spider/keypair", dict(C, ReqInfo={
+                    "Name": name, "PublicKey": line})).status, 409)
+                self.ok(self.d.delete("/spider/keypair/" + name, C))
+        self.assertEqual(ec2.describe_key_pairs()["KeyPairs"], [])
+        calls = self.ok(self.d.get("/spider/callhistory?ConnectionName=aws-imp"))
+        self.assertIn("ImportKeyPair", {c["CloudOSAPI"] for c in calls["callhistory"]})
+        self.assertNotIn("CreateKeyPair", {c["CloudOSAPI"] for c in calls["callhistory"]})
+
+    def test_cloud_add(self):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SPIDER_")}
+        env.update(SPIDER_SERVER=self.d.url, SPIDER_USERNAME=USER,
+                   SPIDER_PASSWORD=PASSWORD)
+        secrets = (f"ClientId={KEY_ID}\nClientSecret={SECRET}\n"
+                   f"Endpoint={self.moto.url}\n")
+        args = [SPCTL, "cloud", "add", "-P", "AWS", "--name", "moto",
+                "--regions", "us-east-1,eu-west-1/eu-west-1b", "--kv-file", "-"]
+        r = subprocess.run(args, input=secrets, capture_output=True, text=True,
+                           env=env, timeout=120)
+        self.assertEqual(r.returncode, 0, r)
+        self.assertNotIn(SECRET, r.stdout + r.stderr)
+        zone = self.moto.ec2("us-east-1").describe_availability_zones()[
+            "AvailabilityZones"][0]["ZoneName"]
+        self.assertEqual(r.stdout,
+                         "CONNECTION      REGION     ZONE        CHECK  ERROR\n"
+                         f"moto-us-east-1  us-east-1  {zone:<10}  ok     -\n"
+                         "moto-eu-west-1  eu-west-1  eu-west-1b  ok     -\n")
+        # the connections reach moto in their regions
+        vpc = self.ok(self.d.post("/spider/vpc", {
+            "ConnectionName": "moto-eu-west-1", "ReqInfo": {
+                "Name": "onb-vpc", "IPv4_CIDR": "10.9.0.0/16",
+                "SubnetInfoList": [{"Name": "onb-sub", "IPv4_CIDR": "10.9.1.0/24"}]}}))
+        self.assertEqual(vpc["SubnetInfoList"][0]["Zone"], "eu-west-1b")
+        ec2 = self.moto.ec2("eu-west-1")
+        self.assertEqual(len(ec2.describe_vpcs(VpcIds=[vpc["IId"]["SystemId"]])["Vpcs"]), 1)
+        self.ok(self.d.delete("/spider/vpc/onb-vpc", {"ConnectionName": "moto-eu-west-1"}))
+        # again: the same table
+        r2 = subprocess.run(args, input=secrets, capture_output=True, text=True,
+                            env=env, timeout=120)
+        self.assertEqual((r2.returncode, r2.stdout), (0, r.stdout), r2)

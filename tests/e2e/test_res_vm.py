@@ -1,7 +1,9 @@
 """Key pairs, VMs (create, info, status, control, dependencies) and
 MyImages through a mock connection (reference §12.3, §12.4, §12.6, §13)."""
+import base64
 import os
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -82,6 +84,157 @@ class KeyPairTest(ResTestCase):
                          {"Result": "true"})
         self.assertEqual(self.count("keypair"), n - 1)
         self.err(self.call("GET", "/spider/keypair/kp-dup"), 404)
+
+
+def ssh_keygen(directory, name, *args):
+    """A new key pair made by ssh-keygen: (public key line, its
+    fingerprint as ssh-keygen -l shows it)."""
+    path = os.path.join(directory, name)
+    subprocess.run(["ssh-keygen", "-q", "-N", "", "-C", f"{name}@test",
+                    "-f", path, *args], check=True, capture_output=True)
+    with open(path + ".pub") as f:
+        line = f.read()
+    fp = subprocess.run(["ssh-keygen", "-l", "-E", "sha256", "-f",
+                         path + ".pub"], check=True, capture_output=True,
+                        text=True).stdout.split()[1]
+    return line, fp
+
+
+def blob_of(line):
+    return base64.b64decode(line.split()[1])
+
+
+def ssh_string(b):
+    return struct.pack(">I", len(b)) + b
+
+
+def line_of(type_, blob, comment="x"):
+    return f"{type_} {base64.b64encode(blob).decode()} {comment}"
+
+
+@unittest.skipUnless(shutil.which("ssh-keygen"), "needs ssh-keygen (openssh-client)")
+class KeyPairImportTest(ResTestCase):
+    """ReqInfo.PublicKey: the mock imports the key, checked as sshd would;
+    a cloud that cannot import gets 501."""
+    CONNECTIONS = [(C, "res-vm-imp", (), ()),
+                   ("res-vm-noimp", "res-vm-noimp", (),
+                    (("MockKeyImport", "off"),))]
+
+    @classmethod
+    def prepare(cls, h):
+        cls.tmp = tempfile.TemporaryDirectory()
+        d = cls.tmp.name
+        cls.keys = {
+            "ed25519": ssh_keygen(d, "ed", "-t", "ed25519"),
+            "rsa": ssh_keygen(d, "rsa", "-t", "rsa", "-b", "2048"),
+            "ecdsa": ssh_keygen(d, "ec", "-t", "ecdsa", "-b", "384"),
+            "rsa1024": ssh_keygen(d, "weak", "-t", "rsa", "-b", "1024"),
+        }
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+        super().tearDownClass()
+
+    def import_key(self, name, line, conn=None):
+        return self.call("POST", "/spider/keypair",
+                         {"Name": name, "PublicKey": line}, conn=conn)
+
+    def test_import_good_keys(self):
+        for kind in ("ed25519", "rsa", "ecdsa"):
+            with self.subTest(kind=kind):
+                line, fp = self.keys[kind]
+                name = "imp-" + kind
+                # a file's content as is: the final newline goes
+                r = self.import_key(name, line)
+                self.assertEqual(r.status, 200, r)
+                info = r.json()
+                self.assert_iid(info["IId"], name)
+                self.assertNotIn("PrivateKey", info)
+                self.assertEqual(info["PublicKey"], line.strip())
+                self.assertEqual(info["Fingerprint"], fp)
+                got = self.get("/spider/keypair/" + name)
+                self.assertEqual(got["Fingerprint"], fp)
+                self.assertEqual((got["PublicKey"], got["PrivateKey"]),
+                                 (HIDDEN, HIDDEN))
+                # the cloud has it: the mapping shows it on both sides
+                self.assertIn(name, self.all_view("keypair")["MappedList"])
+        calls = self.get("/spider/callhistory",
+                         query={"ResourceType": "VMKEYPAIR"})["callhistory"]
+        self.assertIn("ImportKey()", {c["CloudOSAPI"] for c in calls})
+
+    def test_import_feeds_a_vm(self):
+        line, _ = self.keys["ed25519"]
+        self.assertEqual(self.import_key("imp-vm-kp", line).status, 200)
+        vpc, subnet, sg, _ = self.net("imp")
+        vm = self.vm("imp-vm", (vpc, subnet, sg, "imp-vm-kp"))
+        self.assertEqual(vm["KeyPairIId"]["NameId"], "imp-vm-kp")
+        # no private key in Spider for it, so the delete is refused while
+        # the VM uses it, as for any key pair
+        self.err(self.delete("/spider/keypair/imp-vm-kp"), 409, "imp-vm")
+        self.delete_ok("/spider/vm/imp-vm")
+        self.delete_ok("/spider/keypair/imp-vm-kp")
+
+    def test_bad_keys(self):
+        ed, _ = self.keys["ed25519"]
+        ed_blob = blob_of(ed)
+        ec, _ = self.keys["ecdsa"]
+        ec_blob = blob_of(ec)
+        # the point of the ECDSA key moved off its curve
+        bad_point = bytearray(ec_blob)
+        bad_point[-1] ^= 1
+        cases = [
+            ("garbage", "not a key at all", "key type 'not' is not supported"),
+            ("dsa", "ssh-dss AAAAB3NzaC1kc3MAAACBAP== x", "key type 'ssh-dss'"),
+            ("no-data", "ssh-ed25519", "no key data"),
+            ("base64", "ssh-ed25519 AAAA!!!!" + ed.split()[1][8:],
+             "not base64"),
+            ("base64-len", "ssh-ed25519 " + ed.split()[1][:-1], "not base64"),
+            ("mismatch", "ssh-rsa " + ed.split()[1], "not a 'ssh-rsa' key"),
+            ("rsa1024", self.keys["rsa1024"][0], "1024 bits is too weak"),
+            ("short-ed", line_of("ssh-ed25519", ssh_string(b"ssh-ed25519")
+                                 + ssh_string(b"\1" * 31)), "32 bytes"),
+            ("trailing", line_of("ssh-ed25519", ed_blob + b"\0\0\0\0"),
+             "4 bytes after the key"),
+            ("off-curve", line_of("ecdsa-sha2-nistp384", bytes(bad_point)),
+             "not on the curve"),
+            ("long", "ssh-rsa " + "A" * 12000, "longer than 8192 bytes"),
+            ("huge", "ssh-rsa " + "A" * 20000, "20008 bytes long"),
+            ("two-lines", ed.strip() + "\n" + ed.strip(), "control character"),
+        ]
+        n = self.count("keypair")
+        for name, line, why in cases:
+            with self.subTest(case=name):
+                self.err(self.import_key("bad-" + name, line), 400,
+                         "ReqInfo.PublicKey", why)
+        self.err(self.call("POST", "/spider/keypair",
+                           {"Name": "bad-type", "PublicKey": 42}), 400,
+                 "PublicKey")
+        self.assertEqual(self.count("keypair"), n)
+        self.assertEqual(self.all_view("keypair")["OnlyCSPList"], [])
+
+    def test_duplicate_name(self):
+        line, _ = self.keys["rsa"]
+        self.keypair("imp-dup")
+        self.err(self.import_key("imp-dup", line), 409,
+                 message=f"VM KeyPair 'imp-dup' already exists in "
+                         f"connection '{C}'")
+        self.assertEqual(self.import_key("imp-dup2", line).status, 200)
+        self.err(self.import_key("imp-dup2", self.keys["ed25519"][0]), 409)
+
+    def test_cloud_without_import_is_501(self):
+        conn = "res-vm-noimp"
+        n = self.count("keypair", conn)
+        self.err(self.import_key("noimp", self.keys["ed25519"][0], conn=conn),
+                 501, message="driver 'mock' (MOCK) does not support "
+                              "ImportKey")
+        # the key the cloud made instead is gone again, and no row stays
+        self.assertEqual(self.count("keypair", conn), n)
+        self.assertEqual(self.all_view("keypair", conn),
+                         {"MappedList": [], "OnlySpiderList": [],
+                          "OnlyCSPList": []})
+        # creating a key still works there
+        self.assertIn("PrivateKey", self.keypair("made", conn=conn))
 
 
 class VmTest(ResTestCase):

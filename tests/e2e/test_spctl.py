@@ -30,6 +30,7 @@ SPCTL = harness.SPCTL
 
 # Every command and its verbs (None: the command takes no verb).
 COMMANDS = {
+    "cloud": ["add"],
     "cloudos": ["list", "metainfo"],
     "driver": ["create", "list", "get", "delete", "count"],
     "credential": ["create", "list", "get", "delete", "count"],
@@ -318,6 +319,30 @@ class UsageTest(SpctlCase):
         self.assertEqual(f.requests, [])
         with open(path) as fh:
             self.assertEqual(fh.read(), "precious\n")
+
+    def test_cloud_add_arguments(self):
+        hint = "spctl cloud add"
+        cases = [
+            (("-P", "MOCK"), "missing --regions"),
+            (("--regions", "mars"), "missing --provider"),
+            (("-P", "MOCK", "--regions", "mars,,venus"), "REGION[/ZONE]"),
+            (("-P", "MOCK", "--regions", "mars/"), "REGION[/ZONE]"),
+            (("-P", "MOCK", "--regions", "mars/a/b"), "REGION[/ZONE]"),
+            (("-P", "MOCK", "--regions", "mars,venus,mars/mars-z2"),
+             "region 'mars' twice"),
+            (("-P", "MOCK", "--regions", ",".join(f"r{i}" for i in range(65))),
+             "more than 64 regions"),
+        ]
+        for args, message in cases:
+            with self.subTest(args=args):
+                self.assertIn(message, self.usage("cloud", "add", *args,
+                                                  hint=hint).stderr)
+
+    def test_public_key_file_usage(self):
+        r = self.usage("keypair", "create", "-c", "c1", "-n", "kp1",
+                       "--public-key-file", "k.pub", "--private-key-file", "k",
+                       hint="spctl keypair create")
+        self.assertIn("cannot be given together", r.stderr)
 
     def test_login_in_url_refused(self):
         r = spctl("-s", "http://u:pw@127.0.0.1:1", "version")
@@ -1112,11 +1137,8 @@ class DaemonTest(SpctlCase):
         self.assertIn("Version", self.run_json("version"))
 
 
-@unittest.skipUnless(os.path.exists(harness.SPIDERD),
-                     f"no spiderd at {harness.SPIDERD}")
-class ResourceDaemonTest(SpctlCase):
-    """Each resource command against a real spiderd; every test has a mock
-    cloud of its own, named after the test."""
+class DaemonCase(SpctlCase):
+    """A real spiderd for the tests of a class."""
 
     @classmethod
     def setUpClass(cls):
@@ -1125,6 +1147,13 @@ class ResourceDaemonTest(SpctlCase):
     @classmethod
     def tearDownClass(cls):
         cls.daemon.cleanup()
+
+
+@unittest.skipUnless(os.path.exists(harness.SPIDERD),
+                     f"no spiderd at {harness.SPIDERD}")
+class ResourceDaemonTest(DaemonCase):
+    """Each resource command against a real spiderd; every test has a mock
+    cloud of its own, named after the test."""
 
     def setUp(self):
         name = "t-" + self._testMethodName.replace("test_", "").replace("_", "-")
@@ -1139,8 +1168,8 @@ class ResourceDaemonTest(SpctlCase):
             self.assertOk(r)
         return r
 
-    def js(self, *args):
-        return json.loads(self.sp("--json", *args).stdout)
+    def js(self, *args, **kw):
+        return json.loads(self.sp("--json", *args, **kw).stdout)
 
     def rows(self, *args):
         return table(self.sp(*args).stdout)[1]
@@ -1464,6 +1493,41 @@ class ResourceDaemonTest(SpctlCase):
             self.assertEqual(self.rows(cmd, "list"), [], cmd)
         self.assertIs(self.js("destroy", "--yes")["IsAllDestroyed"], True)
 
+    @unittest.skipUnless(shutil.which("ssh-keygen"), "needs ssh-keygen")
+    def test_keypair_import(self):
+        tmp = tempfile.mkdtemp(prefix="spctl-pub-")
+        self.addCleanup(shutil.rmtree, tmp)
+        key = os.path.join(tmp, "id")
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C",
+                        "me@laptop", "-f", key], check=True)
+        with open(key + ".pub") as fh:
+            line = fh.read()
+        fp = subprocess.run(["ssh-keygen", "-l", "-f", key + ".pub"], check=True,
+                            capture_output=True, text=True).stdout.split()[1]
+
+        r = self.sp("keypair", "create", "-n", "kp-file", "--public-key-file", key + ".pub")
+        self.assertEqual(r.stderr, "")  # no "keep the PrivateKey" hint
+        self.assertRegex(r.stdout, rf"(?m)^PublicKey:\s+{re.escape(line.strip())}$")
+        self.assertRegex(r.stdout, rf"(?m)^Fingerprint:\s+{re.escape(fp)}$")
+        self.assertNotIn("PrivateKey", r.stdout)
+        out = self.js("keypair", "create", "-n", "kp-stdin", "--public-key-file", "-",
+                      stdin=line)
+        self.assertEqual((out["PublicKey"], out["Fingerprint"]), (line.strip(), fp))
+        self.assertNotIn("PrivateKey", out)
+        rows = self.rows("keypair", "list")
+        self.assertEqual(sorted((r[0], r[2]) for r in rows),
+                         [("kp-file", fp), ("kp-stdin", fp)])
+
+        bad = temp_file(self, "bad-pub", "ssh-ed25519 not-base64 me@laptop\n")
+        r = self.sp("keypair", "create", "-n", "kp-bad", "--public-key-file", bad, code=1)
+        self.assertIn("ReqInfo.PublicKey", r.stderr)
+        self.assertIn("(HTTP 400)", r.stderr)
+        r = self.sp("keypair", "create", "-n", "kp-none", "--public-key-file",
+                    os.path.join(tmp, "missing.pub"), code=1)
+        self.assertIn("cannot open", r.stderr)
+        self.assertEqual(sorted(r[0] for r in self.rows("keypair", "list")),
+                         ["kp-file", "kp-stdin"])
+
     def test_errors(self):
         r = self.sp("vpc", "get", "no-such-vpc", code=1)
         self.assertEqual(r.stderr, "spctl: The VPC 'no-such-vpc' does not exist! (HTTP 404)\n")
@@ -1475,6 +1539,126 @@ class ResourceDaemonTest(SpctlCase):
         self.assertIn("(HTTP 409)", r.stderr)
         r = self.sp("vpc", "list", "-c", "no-such-conn", code=1)
         self.assertIn("no-such-conn", r.stderr)
+
+
+@unittest.skipUnless(os.path.exists(harness.SPIDERD),
+                     f"no spiderd at {harness.SPIDERD}")
+class CloudAddTest(DaemonCase):
+    """'cloud add' against a real spiderd with the mock cloud: every test
+    uses its own name prefix, and so its own objects."""
+
+    def add(self, *args, code=0, stdin=None):
+        r = spctl("cloud", "add", "-P", "MOCK", *args, server=self.daemon.url,
+                  stdin=stdin)
+        if code:
+            self.assertFails(r, code)
+        else:
+            self.assertOk(r)
+        return r
+
+    def cim(self, what, name):
+        r = self.daemon.get(f"/spider/{what}/{name}")
+        return r.json() if r.status == 200 else None
+
+    def kv(self, obj):
+        return {e["Key"]: e["Value"] for e in obj["KeyValueInfoList"]}
+
+    def counts(self):
+        return tuple(self.daemon.get(f"/spider/count{w}").json()["count"]
+                     for w in ("driver", "credential", "region", "connectionconfig"))
+
+    def test_two_regions_and_rerun(self):
+        args = ("--name", "two", "--regions", "mars,venus/venus-z2", "--kv-file", "-")
+        r = self.add(*args, stdin="# the mock's account\nMockName=two-secret\n")
+        self.assertEqual(r.stdout,
+                         "CONNECTION  REGION  ZONE      CHECK  ERROR\n"
+                         "two-mars    mars    mars-z1   ok     -\n"
+                         "two-venus   venus   venus-z2  ok     -\n")
+        self.assertEqual(r.stderr, "")
+        driver = self.cim("connectionconfig", "two-mars")["DriverName"]
+        self.assertEqual(self.cim("driver", driver)["ProviderName"], "MOCK")
+        cred = self.cim("credential", "two-credential")
+        self.assertEqual(self.kv(cred), {"MockName": "Hidden for security."})
+        for name, region, zone in (("two-mars", "mars", "mars-z1"),
+                                   ("two-venus", "venus", "venus-z2")):
+            self.assertEqual(self.kv(self.cim("region", name)),
+                             {"Region": region, "Zone": zone})
+            conn = self.cim("connectionconfig", name)
+            self.assertEqual((conn["CredentialName"], conn["RegionName"], conn["DriverName"]),
+                             ("two-credential", name, driver))
+        # the connections work
+        rz = self.daemon.get("/spider/regionzone/venus?ConnectionName=two-venus")
+        self.assertEqual(rz.status, 200, rz)
+
+        # again: the same answer, nothing new
+        before = self.counts()
+        r2 = self.add(*args, stdin="MockName=two-secret\n")
+        self.assertEqual(r2.stdout, r.stdout)
+        self.assertEqual(self.counts(), before)
+        # a region more, with the credential there already
+        r3 = self.add("--name", "two", "--regions", "jupiter")
+        self.assertEqual(table(r3.stdout)[1],
+                         [["two-jupiter", "jupiter", "jupiter-z1", "ok", "-"]])
+        self.assertEqual(self.counts(), (before[0], before[1], before[2] + 1, before[3] + 1))
+        out = json.loads(spctl("--json", "cloud", "add", "-P", "mock", "--name", "two",
+                               "--regions", "jupiter", server=self.daemon.url).stdout)
+        self.assertEqual(out, {"ProviderName": "MOCK", "DriverName": driver,
+                               "CredentialName": "two-credential",
+                               "connectionconfig": [{"ConfigName": "two-jupiter",
+                                                     "Region": "jupiter", "Zone": "jupiter-z1",
+                                                     "Check": "ok"}]})
+
+    def test_bad_credential_fails_the_check(self):
+        # a MockName the mock refuses: registered, but no connection opens
+        r = self.add("--name", "badc", "--regions", "mars/mars-z1,venus/venus-z3",
+                     "--kv", "MockName=bad/name", code=1)
+        head, rows = table(r.stdout)
+        self.assertEqual(head, ["CONNECTION", "REGION", "ZONE", "CHECK", "ERROR"])
+        self.assertEqual([row[:4] for row in rows],
+                         [["badc-mars", "mars", "mars-z1", "failed"],
+                          ["badc-venus", "venus", "venus-z3", "failed"]])
+        for row in rows:
+            self.assertIn("MockName 'bad/name' is invalid", row[4])
+            self.assertIn("(HTTP 400)", row[4])
+        self.assertIn("2 of 2 connections failed the check", r.stderr)
+        self.assertIsNotNone(self.cim("connectionconfig", "badc-venus"))
+        # the fix: the same command with the right credential
+        r = self.add("--name", "badc", "--regions", "mars/mars-z1,venus/venus-z3",
+                     "--kv", "MockName=-", stdin="badc\n")
+        self.assertEqual([row[3] for row in table(r.stdout)[1]], ["ok", "ok"])
+        # an injected failure shows as the cloud's error (502)
+        r = self.add("--name", "flaky", "--regions", "mars", "--kv", "MockName=flaky",
+                     "--kv", "MockFailOp=CheckConnection", code=1)
+        row = table(r.stdout)[1][0]
+        self.assertEqual(row[:4], ["flaky-mars", "mars", "mars-z1", "failed"])
+        self.assertIn("injected failure", row[4])
+        self.assertIn("(HTTP 502)", row[4])
+
+    def test_failure_half_way(self):
+        # a region the cloud does not have: found before any region is made
+        r = self.add("--name", "half", "--regions", "mars,pluto", "--kv", "MockName=half",
+                     code=1)
+        self.assertEqual(r.stdout, "")
+        self.assertIn("region 'pluto' does not exist (HTTP 404)", r.stderr)
+        self.assertIn("asking MOCK for the zones of region 'pluto' failed; "
+                      "registered before it: credential 'half-credential'", r.stderr)
+        self.assertIn("run the same command again", r.stderr)
+        self.assertIsNone(self.cim("region", "half-mars"))
+        # a region name the server refuses, after another region is done
+        r = self.add("--name", "half", "--regions", "mars,bad+name/z1", "--kv",
+                     "MockName=half", code=1)
+        self.assertEqual(r.stdout, "")
+        self.assertIn("half-bad+name", r.stderr)
+        self.assertIn("(HTTP 400)", r.stderr)
+        self.assertIn("registering region 'half-bad+name' failed; registered before it: "
+                      "credential 'half-credential', region 'half-mars', "
+                      "connection 'half-mars'\n", r.stderr)
+        self.assertIsNotNone(self.cim("connectionconfig", "half-mars"))
+        # no keys and no credential to reuse
+        r = self.add("--name", "nocred", "--regions", "mars", code=1)
+        self.assertIn("no credential 'nocred-credential'", r.stderr)
+        self.assertIn("--kv", r.stderr)
+        self.assertIsNone(self.cim("region", "nocred-mars"))
 
 
 if __name__ == "__main__":
