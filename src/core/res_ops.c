@@ -461,10 +461,15 @@ static int destroy_item_run(void *p, json_t **ret, sp_error *err)
 static int destroy_phase(sp_conn *c, const sp_rtype *types, size_t nt, json_t *report,
 			 bool *all, sp_error *err)
 {
-	void *items[SP_RES_MAX * 2];
+	const size_t cap = SP_RES_MAX * 2;
+	_cleanup_free_ void **items = calloc(cap, sizeof(*items));
 	size_t n = 0, first[4] = { 0 };
 	sp_fanout_result *res = NULL;
 
+	/* On the heap: 160 KiB of pointers would take most of a request
+	 * thread's stack. */
+	if (!items)
+		return sp_error_oom(err);
 	for (size_t t = 0; t < nt; t++) {
 		sp_res_row **rows = NULL;
 		size_t nr = 0;
@@ -472,7 +477,7 @@ static int destroy_phase(sp_conn *c, const sp_rtype *types, size_t nt, json_t *r
 		first[t] = n;
 		if (sp_store_res_list(c->core->store, c->name, types[t], NULL, &rows, &nr, err) < 0)
 			goto fail;
-		for (size_t i = 0; i < nr && n < ELEMENTSOF(items); i++) {
+		for (size_t i = 0; i < nr && n < cap; i++) {
 			struct destroy_item *it = calloc(1, sizeof(*it));
 
 			if (!it || !(it->name = strdup(rows[i]->name)) || !(it->csp_id = strdup(rows[i]->csp_id))) {
